@@ -1,0 +1,1 @@
+"""The Flask portal of Forsøgsportalen."""
