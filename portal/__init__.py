@@ -1,1 +1,58 @@
-"""The Flask portal of Forsøgsportalen."""
+"""The Flask portal of Forsøgsportalen: an application factory and nothing else at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import DEV_SECRET_KEY, Defaults
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def _template_folder() -> str:
+    """Top-level `templates/` in a source checkout; packaged copy in an installed wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    packaged = Path(__file__).resolve().parent / "templates"
+    return str(checkout if checkout.is_dir() else packaged)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder=_template_folder())
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.from_mapping(test_config)
+    _finish_config(app)
+
+    from portal import db, extensions, views
+    from portal.cli import register_cli
+
+    db.init_app(app)
+    extensions.init_app(app)
+    views.init_app(app)
+    register_cli(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'demo.sqlite'}"
+    app.config.setdefault("OUTBOX_DIR", None)
+    app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"] or str(instance / "outbox")
+    app.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"] or str(instance / "uploads")
+    production = not (app.config["DEMO_MODE"] or app.config["TESTING"] or app.debug)
+    if production and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigurationError(
+            "Refusing to start: set FLASK_SECRET_KEY (the development key is not for production)."
+        )
+    if production and os.environ.get("FLASK_SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = True

@@ -1,0 +1,118 @@
+"""Flask CLI commands: database, reference data, users, demo, audit."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from portal import audit, db, migrate
+from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
+from portal.labels import ROLE_LABELS
+from portal.models import Organisation, Role
+from portal.reference import load_reference_data
+from portal.users import NewUser, UserError, create_user
+
+
+def register_cli(app: Flask) -> None:
+    for command in (db_upgrade, load_reference_data_command, create_user_command,
+                    demo_data_command, demo_command, audit_verify):
+        app.cli.add_command(command)
+
+
+@click.command("db-upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    migrate.upgrade(db.engine())
+    click.echo("database at the newest migration")
+
+
+@click.command("load-reference-data")
+@with_appcontext
+def load_reference_data_command() -> None:
+    """Load municipalities, regions, exclusion lists and a-kasser."""
+    report = load_reference_data(db.session())
+    db.session().commit()
+    click.echo(f"loaded {report.regions} regions, {report.municipalities} municipalities, "
+               f"{report.exclusion_lists} exclusion list(s), {report.funds} a-kasser")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--organisation", "organisation", default=None,
+              help="Organisation id or short id (e.g. HK, STAR)")
+@click.option("--name", default=None, help="Full name (defaults to the e-mail)")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input")
+def create_user_command(email: str, role: str, organisation: str | None, name: str | None,
+                        password_stdin: bool) -> None:
+    """Create a user account."""
+    password = sys.stdin.readline().rstrip("\n")
+    session = db.session()
+    org_id = _organisation_id(organisation)
+    try:
+        user = create_user(session, None, NewUser(email=email, name=name or email, role=Role(role),
+                                                  password=password, organisation_id=org_id))
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    session.commit()
+    click.echo(f"created user {user.id} {user.email} ({role})")
+
+
+def _organisation_id(value: str | None) -> int | None:
+    if value is None:
+        return None
+    column = Organisation.id if value.isdigit() else Organisation.short_id
+    org_id = db.session().scalar(select(Organisation.id).where(column == (int(value) if value.isdigit() else value)))
+    if org_id is None:
+        raise click.ClickException(f"organisation: no organisation {value!r}")
+    return int(org_id)
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data_command() -> None:
+    """Create demo accounts, a demo call and demo applications."""
+    call = load_demo_data(db.session())
+    db.session().commit()
+    click.echo(f"demo call {call.id}: {call.title}")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--port", default=5000, type=int)
+@click.option("--host", default="127.0.0.1")
+def demo_command(port: int, host: str) -> None:
+    """Migrate, load reference and demo data, print the accounts and serve."""
+    if not current_app.config["DEMO_MODE"]:
+        raise click.ClickException("demo needs FLASK_DEMO_MODE=true (make demo sets it)")
+    migrate.upgrade(db.engine())
+    load_reference_data(db.session())
+    load_demo_data(db.session())
+    db.session().commit()
+    db.session().close()
+    click.echo(f"\nForsøgsportalen (demo) på http://{host}:{port}/login\n")
+    click.echo(f"Demokonti (adgangskode «{DEMO_PASSWORD}»):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.email:<26} {ROLE_LABELS[account.role.value]} ({account.organisation})")
+    click.echo("")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("audit-verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Verify the audit log's hash chain; exit 1 at the first broken link."""
+    report = audit.verify(db.session())
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} events")
+        return
+    click.echo(f"audit chain broken at event {report.broken_at}: {report.reason} "
+               f"({report.checked} events before it are intact)", err=True)
+    sys.exit(1)

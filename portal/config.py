@@ -1,0 +1,40 @@
+"""Configuration defaults. Overridden by an instance file (`instance/config.py`) and by
+environment variables prefixed `FLASK_` (e.g. `FLASK_DATABASE_URL`)."""
+
+from __future__ import annotations
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+class Defaults:
+    SECRET_KEY = DEV_SECRET_KEY
+    # None = SQLite file `demo.sqlite` in the instance folder.
+    DATABASE_URL: str | None = None
+    DEMO_MODE = False
+    TESTING = False
+    # Server-side sessions: absolute lifetime and idle timeout, in seconds.
+    SESSION_LIFETIME_SECONDS = 8 * 3600
+    SESSION_IDLE_SECONDS = 60 * 60
+    SESSION_COOKIE_NAME = "forsoeg_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    # Login throttling: this many failures for one e-mail within the window lock it for the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+    WTF_CSRF_TIME_LIMIT = None  # bound to the server-side session instead
+    # Mail: SMTP when MAIL_SERVER is set, else files in the outbox folder.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = True
+    MAIL_SENDER = "forsoegsportalen@star.example.dk"
+    OUTBOX_DIR: str | None = None  # None = `outbox/` in the instance folder
+    UPLOAD_DIR: str | None = None  # None = `uploads/` in the instance folder
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    APPLICATION_ATTACHMENTS_MAX_BYTES = 20 * 1024 * 1024

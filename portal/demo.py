@@ -1,0 +1,160 @@
+"""Demo data: accounts, a call with the six criteria, ~15 applications in varied states.
+
+Idempotent: a second run finds the demo call and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import applications, audit, calls
+from portal.models import (
+    ApplicationStatus,
+    ApprovedExtent,
+    Call,
+    EligibilityDecision,
+    Municipality,
+    Organisation,
+    Role,
+    User,
+    utcnow,
+)
+from portal.reference import AGENCY_SHORT_ID, LABOUR_SHORT_ID, PARTIES_SHORT_ID
+from portal.users import NewUser, create_user
+
+DEMO_PASSWORD = "demo"
+DEMO_CALL_TITLE = "Ansøgningsrunde: a-kassernes kontaktforløb (demo)"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: Role
+    organisation: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin@demo.dk", "Anne Administrator", Role.ADMIN, AGENCY_SHORT_ID),
+    DemoAccount("leder@demo.dk", "Lars Leder", Role.LEAD_ASSESSOR, AGENCY_SHORT_ID),
+    DemoAccount("sagsbehandler1@demo.dk", "Sara Sagsbehandler", Role.ASSESSOR, AGENCY_SHORT_ID),
+    DemoAccount("sagsbehandler2@demo.dk", "Søren Sagsbehandler", Role.ASSESSOR, AGENCY_SHORT_ID),
+    DemoAccount("hk@demo.dk", "Hanne Kristensen", Role.SIGNATORY, "HK"),
+    DemoAccount("hk-medarbejder@demo.dk", "Henrik Kofoed", Role.DRAFTER, "HK"),
+    DemoAccount("3f@demo.dk", "Frida Frandsen", Role.SIGNATORY, "3F"),
+    DemoAccount("parti@demo.dk", "Peter Partimedlem", Role.PARTY_MEMBER, PARTIES_SHORT_ID),
+    DemoAccount("parter@demo.dk", "Pia Partsrepræsentant", Role.LABOUR_PARTY, LABOUR_SHORT_ID),
+)
+
+# (fund, state, requested extent, capacity); HK is left without an application to write one.
+DEMO_APPLICATIONS = (
+    ("3F", "submitted", ["national"], 9000),
+    ("AKA", "submitted", ["region:1084", "region:1082"], 6000),
+    ("Krifa", "submitted", ["region:1083"], 4000),
+    ("FOA", "eligible", ["national"], 7000),
+    ("Metal", "eligible", ["national"], 3500),
+    ("MinA", "eligible", ["region:1084", "region:1085"], 3000),
+    ("FTF-A", "eligible", ["region:1082", "region:1081"], 3500),
+    ("BUPL-A", "eligible", ["region:1083"], 1200),
+    ("MA", "not_eligible", ["101", "147"], 1500),
+    ("CA", "resubmitted", ["region:1084"], 2500),
+    ("Lederne", "submitted", ["national"], 2000),
+    ("DLF-A", "draft", [], None),
+    ("Ase", "draft", ["national"], 5000),
+    ("SL", "withdrawn", ["region:1082"], 900),
+    ("Dana", "submitted", ["region:1081"], 800),
+)
+
+
+def _org(db: Session, short_id: str) -> Organisation:
+    org = db.scalar(select(Organisation).where(Organisation.short_id == short_id))
+    if org is None:
+        raise LookupError(f"organisation {short_id!r} missing: load the reference data first")
+    return org
+
+
+def ensure_accounts(db: Session) -> list[User]:
+    users = []
+    for account in DEMO_ACCOUNTS:
+        user = db.scalar(select(User).where(User.email == account.email))
+        if user is None:
+            user = create_user(db, None, NewUser(
+                email=account.email, name=account.name, role=account.role,
+                password=DEMO_PASSWORD, organisation_id=_org(db, account.organisation).id,
+                is_demo=True))
+        users.append(user)
+    return users
+
+
+def load_demo_data(db: Session) -> Call:
+    users = {u.email: u for u in ensure_accounts(db)}
+    existing = db.scalar(select(Call).where(Call.title == DEMO_CALL_TITLE))
+    if existing is not None:
+        return existing
+    admin = users["admin@demo.dk"]
+    cset = calls.create_default_criteria_set(db, admin.id)
+    calls.publish_criteria_set(db, admin.id, cset)
+    now = utcnow()
+    call = calls.create_call(db, admin.id, calls.NewCall(
+        title=DEMO_CALL_TITLE, criteria_set_id=cset.id, opens_at=now - timedelta(days=14),
+        deadline_at=now + timedelta(days=30),
+        dialogue_meeting_on=(now + timedelta(days=45)).date()))
+    for short_id, state, extent, capacity in DEMO_APPLICATIONS:
+        _demo_application(db, call, _org(db, short_id), state, extent, capacity, users)
+    audit.record(db, admin.id, "demo.loaded", call)
+    return call
+
+
+def _demo_application(db: Session, call: Call, org: Organisation, state: str,
+                      extent: list[str], capacity: int | None, users: dict[str, User]) -> None:
+    signer = users["admin@demo.dk"]
+    app = applications.get_or_create(db, call, org.id, signer.id)
+    app.requested_extent = extent
+    app.capacity_courses = capacity
+    if capacity:
+        app.staff_fte = round(capacity / 450, 1)
+        app.interviews_per_fte_week = 18.0
+        app.contact_name = f"Kontaktperson, {org.short_id}"
+        app.contact_email = f"kontakt@{org.short_id.lower()}.example.dk"
+    criteria = call.criteria_set.criteria
+    filled = criteria if state != "draft" else criteria[:2]
+    for criterion in filled:
+        applications.set_answer(db, app, criterion.id,
+                                f"{org.name} beskriver her sin indsats: {criterion.title.lower()}.")
+    db.flush()
+    if state == "draft":
+        return
+    version = applications.submit(db, app, signer.id)
+    if state == "resubmitted":
+        applications.set_answer(db, app, criteria[0].id, "Opdateret beskrivelse af kapaciteten.")
+        db.flush()
+        version = applications.submit(db, app, signer.id)
+    if state == "withdrawn":
+        app.status = ApplicationStatus.WITHDRAWN
+        app.withdrawal_reason = "A-kassen har valgt ikke at deltage alligevel."
+        audit.record(db, signer.id, "application.withdrawn", app)
+    if state in ("eligible", "not_eligible"):
+        _demo_decision(db, version.id, state == "eligible", extent, capacity,
+                       users["leder@demo.dk"])
+
+
+def _demo_decision(db: Session, version_id: int, eligible: bool, extent: list[str],
+                   capacity: int | None, lead: User) -> None:
+    from geo.extents import resolve_extent
+
+    decision = EligibilityDecision(
+        version_id=version_id, eligible=eligible, decided_by_id=lead.id,
+        approved_capacity=capacity if eligible else None,
+        reasoning=("Ansøgningen lever op til alle seks kriterier." if eligible else
+                   "Ansøgningen belyser ikke kriterium 5 (profilafklaring) tilstrækkeligt."))
+    if eligible:
+        codes = resolve_extent(extent).codes
+        known = set(db.scalars(select(Municipality.code)))
+        decision.extent = [ApprovedExtent(municipality_code=c) for c in codes if c in known]
+    db.add(decision)
+    db.flush()
+    audit.record(db, lead.id, "eligibility.decided", decision, eligible=eligible)

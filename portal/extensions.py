@@ -1,0 +1,84 @@
+"""Flask extensions: CSRF, login, Babel; plus the security headers on every response."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_babel import Babel
+from flask_login import AnonymousUserMixin, LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from portal import auth, db
+from portal.models import User
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+class Anonymous(AnonymousUserMixin):
+    role = None
+    organisation_id = None
+
+
+class CurrentUser:
+    """What `current_user` is: the ORM user plus Flask-Login's expected attributes."""
+
+    def __init__(self, user: User, session_id: int) -> None:
+        self.user = user
+        self.session_id = session_id
+        self.is_authenticated = True
+        self.is_active = user.is_active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.user, name)
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.anonymous_user = Anonymous
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.request_loader(_load_user_from_session)
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_security_headers)
+
+
+def _load_user_from_session(_request: object) -> CurrentUser | None:
+    token = session.get("sid")
+    if not token:
+        return None
+    idle = timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"])
+    row = auth.load_session(db.session(), token, idle)
+    if row is None:
+        session.clear()
+        return None
+    db.session().commit()  # the last-seen time
+    return CurrentUser(row.user, row.id)
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if getattr(g, "no_store", False) or request.endpoint not in (None, "static"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,77 @@
+"""Blueprints, error handlers and what every template can use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal import auth as auth_service
+from portal.labels import ROLE_LABELS
+
+# (endpoint, label, permission or None for everyone signed in); shown when the endpoint exists.
+NAVIGATION = [
+    ("main.index", _l("Forside"), None),
+    ("applications.index", _l("Ansøgning"), "edit_application"),
+    ("admin.calls", _l("Ansøgningsrunder"), "manage_calls"),
+    ("assessment.index", _l("Vurdering"), "assess"),
+    ("selection.index", _l("Udvælgelse"), "review_selection"),
+    ("dialogue.index", _l("Dialogmøde"), "read_interpretation"),
+    ("admin.outbox", _l("Udbakke"), "read_outbox"),
+    ("admin.audit", _l("Revisionslog"), "read_audit"),
+]
+
+ROLE_INTROS = {
+    "admin": _l("Du administrerer ansøgningsrunder, kriteriesæt og brugere."),
+    "lead_assessor": _l("Du leder vurderingen af ansøgningerne og træffer afgørelser om "
+                        "støtteberettigelse og geografisk udstrækning."),
+    "assessor": _l("Du vurderer ansøgningerne kriterie for kriterie."),
+    "signatory": _l("Du kan skrive, indsende og trække jeres a-kasses ansøgning tilbage."),
+    "drafter": _l("Du kan skrive i jeres a-kasses ansøgning."),
+    "party_member": _l("Du kan gennemgå forslag til udvælgelse af a-kasser og skrive egne noter."),
+    "labour_party": _l("Du kan læse styrelsens fortolkning af kriterierne forud for dialogmødet."),
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+def init_app(app: Flask) -> None:
+    from portal.views import auth as auth_views
+    from portal.views import errors, main
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(main.bp)
+    errors.init_app(app)
+    app.context_processor(_template_globals)
+
+
+def _nav_items() -> list[NavItem]:
+    items = []
+    for endpoint, label, permission in NAVIGATION:
+        if endpoint not in current_app.view_functions:
+            continue
+        if permission and not auth_service.can(current_user.user, permission):
+            continue
+        active = (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]
+        items.append(NavItem(url_for(endpoint), str(label), active))
+    return items
+
+
+def _template_globals() -> dict[str, Any]:
+    return {
+        "current_locale": str(get_locale() or "da"),
+        "role_label": lambda role: str(ROLE_LABELS.get(role, role)),
+        "role_intro": lambda role: str(ROLE_INTROS.get(role, "")),
+        "nav_items": _nav_items,
+        "can": lambda permission: current_user.is_authenticated
+        and auth_service.can(current_user.user, permission),
+    }
