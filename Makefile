@@ -32,7 +32,7 @@ translations: $(STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy -d portal/translations -D messages --statistics 2>&1 | tail -1
 
 demo: install
-	$(VENV)/bin/flask --app portal demo --port $(PORT)
+	FLASK_DEMO_MODE=true $(VENV)/bin/flask --app portal demo --port $(PORT)
 
 test: install
 	$(PY) -m pytest

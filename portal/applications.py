@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -91,11 +91,11 @@ def submit(db: Session, app: Application, actor_id: int, now: datetime | None = 
     if now > effective_deadline(db, app):
         raise ApplicationError("deadline_passed", "the deadline has passed")
     content = content_of(db, app)
-    number = len(app.versions) + 1
-    version = ApplicationVersion(application_id=app.id, number=number, submitted_at=now,
-                                 submitted_by_id=actor_id, content=content,
-                                 content_hash=content_hash(content))
-    db.add(version)
+    number = (db.scalar(select(func.max(ApplicationVersion.number))
+                        .where(ApplicationVersion.application_id == app.id)) or 0) + 1
+    version = ApplicationVersion(number=number, submitted_at=now, submitted_by_id=actor_id,
+                                 content=content, content_hash=content_hash(content))
+    app.versions.append(version)
     app.status = ApplicationStatus.SUBMITTED
     app.updated_at = now
     db.flush()

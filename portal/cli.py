@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from portal import audit, db, migrate
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
@@ -102,7 +103,7 @@ def demo_command(port: int, host: str) -> None:
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<26} {ROLE_LABELS[account.role.value]} ({account.organisation})")
     click.echo("")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 @click.command("audit-verify")
