@@ -82,8 +82,10 @@ def _region_code(key: str, entry: str) -> str:
     names = {normalise_name(n): c for c, n in table["name"].items()}
     names.update({k.removeprefix("region "): c for k, c in names.items()})
     if normalise_name(key) in names:
-        return names[normalise_name(key)]
-    by_name = {str(n).removeprefix("Region "): f"{REGION_PREFIX}{c}" for c, n in table["name"].items()}
+        return str(names[normalise_name(key)])
+    by_name = {
+        str(n).removeprefix("Region "): f"{REGION_PREFIX}{c}" for c, n in table["name"].items()
+    }
     match = _closest(key.removeprefix("Region ").removeprefix("region "), list(by_name))
     raise UnknownEntryError(entry, "region", by_name[match] if match else None)
 
@@ -99,7 +101,7 @@ def _municipality_code(text: str) -> str:
     code_or_none = by_name.get(normalise_name(text))
     if code_or_none is None:
         raise UnknownEntryError(text, "kommune", _closest(text, list(towns["name"])))
-    return code_or_none
+    return str(code_or_none)
 
 
 def _closest(text: str, candidates: list[str]) -> str | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from geo.errors import BoundaryFileError, ExclusionListError, GeoError, MapInputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 DATA_PACKAGE = "geo.data"
 EXCLUSIONS_PACKAGE = "geo.data.exclusions"
@@ -74,6 +75,9 @@ def read_coverage_json(path: str | Path) -> dict[str, Any]:
 
 def read_boundary_file(path: str | Path) -> gpd.GeoDataFrame:
     """Read a boundary file (GeoJSON, GeoPackage, Shapefile) as it is."""
+    import geopandas as gpd  # heavy; only needed for official boundaries
+    import pyogrio
+
     source = Path(path)
     if not source.exists():
         raise BoundaryFileError(f"grænsefilen findes ikke: {source}")
@@ -83,9 +87,12 @@ def read_boundary_file(path: str | Path) -> gpd.GeoDataFrame:
         raise BoundaryFileError(f"kan ikke læse grænsefilen {source}: {exc}") from exc
 
 
-def file_signature(path: str | Path) -> tuple[str, int, int]:
+def boundary_file_signature(path: str | Path) -> tuple[str, int, int]:
     """A cache key that changes when the file changes: resolved path, mtime and size."""
-    stat = Path(path).stat()
+    try:
+        stat = Path(path).stat()
+    except OSError as exc:
+        raise BoundaryFileError(f"grænsefilen findes ikke: {path}") from exc
     return str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size
 
 

@@ -182,8 +182,15 @@ def build_spec(
     classes = classify(numbers, bins, value_format)
     towns = municipalities()
     features = tuple(
-        _feature(code, clean.get(code), code in excluded, classes, towns.at[code, "name"],
-                 labels.get(code, ""), value_format)
+        _feature(
+            code,
+            clean.get(code),
+            code in excluded,
+            classes,
+            towns.at[code, "name"],
+            labels.get(code, ""),
+            value_format,
+        )
         for code in geometry.codes
     )
     return MapSpec(
@@ -255,7 +262,9 @@ def format_percent(value: float) -> str:
     return f"{round(value * 100):d} %"
 
 
-def _validated(values: Mapping[str, float | None], geometry: MapGeometry) -> dict[str, float | None]:
+def _validated(
+    values: Mapping[str, float | None], geometry: MapGeometry
+) -> dict[str, float | None]:
     unknown = sorted(set(values) - set(geometry.polygons))
     if unknown:
         raise MapInputError(f"ukendte kommunekoder: {', '.join(unknown)}")
@@ -286,12 +295,19 @@ def _feature(
     return Feature(code, cls.fill, cls.ink, False, value_format(value or 0.0), tooltip)
 
 
-def _interval_classes(edges: list[float], value_format: Callable[[float], str]) -> tuple[ValueClass, ...]:
+def _interval_classes(
+    edges: list[float], value_format: Callable[[float], str]
+) -> tuple[ValueClass, ...]:
     count = min(len(edges) - 1, MAX_DISTINCT_CLASSES)
     palette = PALETTES[count]
     return tuple(
-        ValueClass(edges[i], edges[i + 1], f"{value_format(edges[i])}–{value_format(edges[i + 1])}",
-                   palette[i], _ink(palette[i]))
+        ValueClass(
+            edges[i],
+            edges[i + 1],
+            f"{value_format(edges[i])}–{value_format(edges[i + 1])}",
+            palette[i],
+            _ink(palette[i]),
+        )
         for i in range(count)
     )
 

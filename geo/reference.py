@@ -126,7 +126,9 @@ def exclusion_list_from_frame(rows: pd.DataFrame, meta: Mapping[str, object]) ->
         raise ExclusionListError(f"ukendte kommunekoder i udelukkelseslisten: {unknown}")
     default_reason = str(meta.get("reason", "Udelukket"))
     reasons = rows["reason"].fillna(default_reason) if "reason" in rows else None
-    by_code = {c: default_reason if reasons is None else str(reasons.iloc[i]) for i, c in enumerate(codes)}
+    by_code = {
+        c: default_reason if reasons is None else str(reasons.iloc[i]) for i, c in enumerate(codes)
+    }
     return ExclusionList(
         name=str(meta.get("name", "")),
         title=str(meta.get("title", meta.get("name", ""))),

@@ -11,7 +11,7 @@ import textwrap
 from html import escape
 
 from geo.geometry import MapGeometry
-from geo.maps import Feature, MapSpec
+from geo.maps import MISSING_FILL, MISSING_LABEL, Feature, MapSpec
 
 TITLE_HEIGHT = 40.0
 LEGEND_WIDTH = 230.0
@@ -25,7 +25,9 @@ EDGE_INK = "#ffffff"
 MIN_LABEL_ROOM = 18.0
 
 
-def render_svg(spec: MapSpec, geometry: MapGeometry, *, id_prefix: str, xml_declaration: bool) -> str:
+def render_svg(
+    spec: MapSpec, geometry: MapGeometry, *, id_prefix: str, xml_declaration: bool
+) -> str:
     """The whole SVG document or inline element."""
     foot = _foot_lines(spec, geometry)
     width = geometry.width + LEGEND_WIDTH
@@ -37,12 +39,14 @@ def render_svg(spec: MapSpec, geometry: MapGeometry, *, id_prefix: str, xml_decl
         f'aria-label="{_attr(_aria(spec))}" font-family="{_attr(FONT)}" class="geo-map">',
         f"<title>{_text(spec.title)}</title>",
         _defs(id_prefix),
-        f'<text x="12" y="26" font-size="19" font-weight="700" fill="#1a1a1a">{_text(spec.title)}</text>',
+        '<text x="12" y="26" font-size="19" font-weight="700" fill="#1a1a1a">'
+        f"{_text(spec.title)}</text>",
         f'<g transform="translate(0 {TITLE_HEIGHT:.0f})">',
         _frames(geometry),
         _municipalities(spec, geometry, id_prefix),
-        f'<path class="regions" d="{geometry.region_border_path}" fill="none" stroke="{REGION_INK}" '
-        'stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round" pointer-events="none"/>',
+        f'<path class="regions" d="{geometry.region_border_path}" fill="none" '
+        f'stroke="{REGION_INK}" stroke-width="2.2" stroke-linejoin="round" '
+        'stroke-linecap="round" pointer-events="none"/>',
         _labels(spec, geometry),
         "</g>",
         _legend(spec, geometry.width + 8, TITLE_HEIGHT + 4, id_prefix),
@@ -68,7 +72,8 @@ def _municipalities(spec: MapSpec, geometry: MapGeometry, prefix: str) -> str:
         state = "excluded" if f.hatched else ("missing" if not f.value_text else "value")
         rows.append(
             f'<path data-code="{f.code}" data-state="{state}" d="{geometry.paths[f.code]}" '
-            f'fill="{fill}" fill-rule="evenodd" stroke="{_edge(geometry)}" stroke-width="{_edge_width(geometry)}">'
+            f'fill="{fill}" fill-rule="evenodd" stroke="{_edge(geometry)}" '
+            f'stroke-width="{_edge_width(geometry)}">'
             f"<title>{_text(f.tooltip)}</title></path>"
         )
     rows.append("</g>")
@@ -100,7 +105,8 @@ def _tile_label(f: Feature, short_name: str, x: float, y: float) -> str:
         else ""
     )
     return (
-        f'<g aria-hidden="true"><text x="{x:.1f}" y="{y - 3:.1f}" font-size="7.5" fill="{ink}"{name_bg}>'
+        f'<g aria-hidden="true"><text x="{x:.1f}" y="{y - 3:.1f}" font-size="7.5" '
+        f'fill="{ink}"{name_bg}>'
         f"{_text(short_name)}</text>{value}</g>"
     )
 
@@ -111,14 +117,16 @@ def _legend_height(spec: MapSpec) -> float:
 
 
 def _legend(spec: MapSpec, x: float, y: float, prefix: str) -> str:
-    out = [f'<g class="legend" transform="translate({x:.0f} {y:.0f})" font-size="12" fill="#1a1a1a">']
+    out = [
+        f'<g class="legend" transform="translate({x:.0f} {y:.0f})" font-size="12" fill="#1a1a1a">'
+    ]
     lines = _wrap(spec.legend_title, 30)
     for i, line in enumerate(lines):
         out.append(f'<text x="0" y="{14 + 15 * i}" font-weight="700">{_text(line)}</text>')
     top = 15.0 * len(lines) + 8
     entries = [(c.fill, c.label) for c in spec.classes]
     if spec.has_missing:
-        entries.append((MISSING_FILL, "ingen værdi"))
+        entries.append((MISSING_FILL, MISSING_LABEL))
     if spec.has_excluded:
         entries.append((f"url(#{prefix}-hatch)", spec.excluded_label))
     for i, (fill, label) in enumerate(entries):
@@ -130,7 +138,8 @@ def _legend(spec: MapSpec, x: float, y: float, prefix: str) -> str:
         )
     row_y = top + ROW * len(entries) + SWATCH_H / 2
     out.append(
-        f'<line x1="0" x2="{SWATCH_W}" y1="{row_y:.0f}" y2="{row_y:.0f}" stroke="{REGION_INK}" stroke-width="2.2"/>'
+        f'<line x1="0" x2="{SWATCH_W}" y1="{row_y:.0f}" y2="{row_y:.0f}" '
+        f'stroke="{REGION_INK}" stroke-width="2.2"/>'
         f'<text x="{SWATCH_W + 8}" y="{row_y + 4:.0f}">regionsgrænse</text></g>'
     )
     return "".join(out)
@@ -143,7 +152,7 @@ def _foot_lines(spec: MapSpec, geometry: MapGeometry) -> list[str]:
 
 
 def _footer(lines: list[str], y: float) -> str:
-    rows = [f'<g class="notes" font-size="11" fill="#3d3d3d">']
+    rows = ['<g class="notes" font-size="11" fill="#3d3d3d">']
     for i, line in enumerate(lines):
         rows.append(f'<text x="12" y="{y + 11 + FOOT_LINE * i:.0f}">{_text(line)}</text>')
     rows.append("</g>")

@@ -8,8 +8,9 @@ centroids to the cells of a pointy-top hexagon grid, solved with
 
 Parameters (chosen by measuring how many truly adjacent municipality pairs end up as
 neighbouring tiles, see docs/geo.md): a grid spacing of 20 km per tile in EPSG:25832,
-a grid phase of (0.43, 0.5) tile units, and Bornholm's centroid moved 60 km west so it sits
-near Zealand with a visible gap rather than far out east.
+a grid phase of (0.43, 0.5) tile units, and Bornholm's centroid moved 90 km west so it sits
+near Zealand rather than far out east, then two tiles further east after the assignment so a
+sea gap stays visible.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ import math
 import sys
 from functools import cache
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 from geo import io
 from geo.geometry import MapGeometry, Polygon, Ring, lines_path, path_data
@@ -30,7 +29,9 @@ from geo.reference import municipalities
 
 SPACING_KM = 20.0
 PHASE = (0.43, 0.5)
-LAYOUT_SHIFTS_KM = {"400": (-60.0, 0.0)}
+LAYOUT_SHIFTS_KM = {"400": (-90.0, 0.0)}
+# Moves after the assignment, in tile steps, to leave a visible sea gap.
+DETACHED = {"400": (2, 0)}
 TILE_RADIUS = 30.0
 MARGIN = 12.0
 SQRT3 = math.sqrt(3.0)
@@ -43,13 +44,26 @@ def generate_layout(towns: pd.DataFrame | None = None) -> pd.DataFrame:
     """Assign each municipality a hexagon cell; returns ``q``, ``r`` indexed by code."""
     frame = municipalities() if towns is None else towns
     points = _layout_points(frame)
+    from scipy.optimize import linear_sum_assignment
+
     cells = _candidate_cells(points)
     centres = np.column_stack([SQRT3 * (cells[:, 0] + cells[:, 1] / 2), 1.5 * cells[:, 1]])
     cost = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
     rows, cols = linear_sum_assignment(cost)
     layout = pd.DataFrame(cells[cols[np.argsort(rows)]], columns=["q", "r"])
     layout.index = pd.Index(frame.index, name="code")
-    return _normalised(layout)
+    return _normalised(_detached(layout))
+
+
+def _detached(layout: pd.DataFrame) -> pd.DataFrame:
+    out = layout.copy()
+    taken = set(zip(out["q"], out["r"], strict=True))
+    for code, (dq, dr) in DETACHED.items():
+        if code in out.index:
+            target = (int(out.at[code, "q"]) + dq, int(out.at[code, "r"]) + dr)
+            if target not in taken:
+                out.loc[code, ["q", "r"]] = target
+    return out
 
 
 def shipped_layout() -> pd.DataFrame:
@@ -68,6 +82,8 @@ def tile_geometry() -> MapGeometry:
 
 
 def _layout_points(frame: pd.DataFrame) -> NDArray[np.float64]:
+    import geopandas as gpd  # only needed when regenerating the layout
+
     lonlat = gpd.points_from_xy(frame["centroid_lon"], frame["centroid_lat"], crs=4326)
     projected = gpd.GeoSeries(lonlat).to_crs(25832)
     km = np.column_stack([projected.x.to_numpy(), projected.y.to_numpy()]) / 1000.0
@@ -76,7 +92,7 @@ def _layout_points(frame: pd.DataFrame) -> NDArray[np.float64]:
             km[frame.index.get_loc(code)] += (dx, dy)
     points = (km - km.mean(axis=0)) / SPACING_KM
     points[:, 1] = -points[:, 1]
-    return points + np.array(PHASE)
+    return np.asarray(points + np.array(PHASE), dtype=np.float64)
 
 
 def _candidate_cells(points: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -125,7 +141,10 @@ def _tile_geometry() -> MapGeometry:
     towns = municipalities()
     xs = SQRT3 * TILE_RADIUS * (layout["q"] + layout["r"] / 2)
     ys = 1.5 * TILE_RADIUS * layout["r"]
-    top_left = (float(xs.min()) - SQRT3 * TILE_RADIUS / 2 - MARGIN, float(ys.min()) - TILE_RADIUS - MARGIN)
+    top_left = (
+        float(xs.min()) - SQRT3 * TILE_RADIUS / 2 - MARGIN,
+        float(ys.min()) - TILE_RADIUS - MARGIN,
+    )
     cells = {code: (int(row.q), int(row.r)) for code, row in layout.iterrows()}
     polygons: dict[str, tuple[Polygon, ...]] = {}
     points: dict[str, tuple[float, float]] = {}
