@@ -23,6 +23,8 @@ FONT = "'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
 REGION_INK = "#1a1a1a"
 EDGE_INK = "#ffffff"
 MIN_LABEL_ROOM = 18.0
+NAME_FONT = 8.5
+VALUE_FONT = 14
 
 
 def render_svg(
@@ -45,7 +47,7 @@ def render_svg(
         _frames(geometry),
         _municipalities(spec, geometry, id_prefix),
         f'<path class="regions" d="{geometry.region_border_path}" fill="none" '
-        f'stroke="{REGION_INK}" stroke-width="2.2" stroke-linejoin="round" '
+        f'stroke="{REGION_INK}" stroke-width="{_region_width(geometry)}" stroke-linejoin="round" '
         'stroke-linecap="round" pointer-events="none"/>',
         _labels(spec, geometry),
         "</g>",
@@ -97,18 +99,26 @@ def _labels(spec: MapSpec, geometry: MapGeometry) -> str:
 
 def _tile_label(f: Feature, short_name: str, x: float, y: float) -> str:
     ink = f.ink if not f.hatched else "#1a1a1a"
-    name_bg = ' paint-order="stroke" stroke="#ffffff" stroke-width="2.5"' if f.hatched else ""
-    value = (
-        f'<text x="{x:.1f}" y="{y + 10:.1f}" font-size="13" font-weight="700" fill="{ink}">'
-        f"{_text(f.value_text)}</text>"
-        if f.value_text
-        else ""
+    name = _text(short_name)
+    parts = ['<g aria-hidden="true">']
+    if f.hatched:
+        # A plain box behind the name keeps it legible on the hatching in every renderer
+        # (WeasyPrint ignores paint-order, so a stroked halo would hide the text).
+        width = len(short_name) * NAME_FONT * 0.56 + 4
+        parts.append(
+            f'<rect x="{x - width / 2:.1f}" y="{y - 4 - NAME_FONT:.1f}" width="{width:.1f}" '
+            f'height="{NAME_FONT + 4:.1f}" rx="2" fill="#ffffff"/>'
+        )
+    parts.append(
+        f'<text x="{x:.1f}" y="{y - 3:.1f}" font-size="{NAME_FONT}" fill="{ink}">{name}</text>'
     )
-    return (
-        f'<g aria-hidden="true"><text x="{x:.1f}" y="{y - 3:.1f}" font-size="7.5" '
-        f'fill="{ink}"{name_bg}>'
-        f"{_text(short_name)}</text>{value}</g>"
-    )
+    if f.value_text:
+        parts.append(
+            f'<text x="{x:.1f}" y="{y + 12:.1f}" font-size="{VALUE_FONT}" font-weight="700" '
+            f'fill="{ink}">{_text(f.value_text)}</text>'
+        )
+    parts.append("</g>")
+    return "".join(parts)
 
 
 def _legend_height(spec: MapSpec) -> float:
@@ -169,6 +179,10 @@ def _frames(geometry: MapGeometry) -> str:
 
 def _edge(geometry: MapGeometry) -> str:
     return EDGE_INK if geometry.kind == "tiles" else "#6f6f6f"
+
+
+def _region_width(geometry: MapGeometry) -> str:
+    return "3" if geometry.kind == "tiles" else "2.2"
 
 
 def _edge_width(geometry: MapGeometry) -> str:

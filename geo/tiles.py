@@ -32,7 +32,7 @@ PHASE = (0.43, 0.5)
 LAYOUT_SHIFTS_KM = {"400": (-90.0, 0.0)}
 # Moves after the assignment, in tile steps, to leave a visible sea gap.
 DETACHED = {"400": (2, 0)}
-TILE_RADIUS = 30.0
+TILE_RADIUS = 34.0
 MARGIN = 12.0
 SQRT3 = math.sqrt(3.0)
 # Axial neighbour directions of a pointy-top grid, in the order of the hexagon's edges
