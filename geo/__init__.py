@@ -3,6 +3,9 @@
 A pure package: no web framework, no database. See docs/geo.md for the public API.
 """
 
+from os import PathLike
+from pathlib import Path
+
 from geo.coverage import comparison_by_fund, coverage_by_municipality, coverage_by_region
 from geo.errors import (
     BoundaryFileError,
@@ -16,7 +19,7 @@ from geo.errors import (
 )
 from geo.extents import Extent, resolve_extent
 from geo.geometry import MapGeometry
-from geo.inflow import apply_reported, model_inflow, parse_inflow_csv
+from geo.inflow import apply_reported, load_reported_inflow, model_inflow, parse_inflow_csv
 from geo.maps import render_map
 from geo.reference import (
     ExclusionList,
@@ -31,11 +34,14 @@ BoundaryGeometry = MapGeometry
 """Alias: what :func:`geo.boundaries.load_boundaries` returns."""
 
 
-def load_boundaries(path: str, *, simplify_m: float = 250.0) -> MapGeometry:
-    """Official boundaries from a file; see :func:`geo.boundaries.load_boundaries`."""
+def load_boundaries(path: str | PathLike[str], *, simplify_m: float = 250.0) -> MapGeometry:
+    """Official boundaries from a file; see :func:`geo.boundaries.load_boundaries`.
+
+    Imported lazily so that ``import geo`` does not load GeoPandas.
+    """
     from geo.boundaries import load_boundaries as _load
 
-    return _load(path, simplify_m=simplify_m)
+    return _load(Path(path), simplify_m=simplify_m)
 
 
 __all__ = [
@@ -59,6 +65,7 @@ __all__ = [
     "funds",
     "load_boundaries",
     "load_exclusion_list",
+    "load_reported_inflow",
     "model_inflow",
     "municipalities",
     "parse_inflow_csv",

@@ -30,10 +30,12 @@ import csv
 import io as _io
 import math
 from collections.abc import Collection
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from geo import io
 from geo.errors import CSVProblem, InflowCSVError, UnknownKeyError
 from geo.reference import funds as reference_funds
 from geo.reference import municipalities as reference_municipalities
@@ -144,6 +146,15 @@ def parse_inflow_csv(
     if problems:
         raise InflowCSVError(problems)
     return pd.DataFrame(rows, columns=list(CSV_COLUMNS))
+
+
+def load_reported_inflow(path: str | Path) -> pd.DataFrame:
+    """Read and validate a reported-inflow CSV against the shipped funds and municipalities."""
+    return parse_inflow_csv(
+        io.read_text(path),
+        fund_ids=set(reference_funds().index),
+        municipality_codes=set(reference_municipalities().index),
+    )
 
 
 def apply_reported(

@@ -109,3 +109,27 @@ def test_reported_with_several_years_needs_a_year():
         apply_reported(model_inflow(), rows)
     table = apply_reported(model_inflow(), rows, year=2020)
     assert table.set_index(["fund_id", "municipality_code"]).loc[("HK", "101"), "inflow"] == 12
+
+
+def test_load_reported_inflow_from_file_with_bom(tmp_path):
+    from geo.inflow import load_reported_inflow
+
+    path = tmp_path / "inflow.csv"
+    path.write_text("\ufeff" + HEADER + "3F,0101,2021,7\n", encoding="utf-8")
+    rows = load_reported_inflow(path)
+    assert rows.iloc[0].to_dict() == {
+        "fund_id": "3F",
+        "municipality_code": "101",
+        "year": 2021,
+        "inflow": 7.0,
+    }
+
+
+def test_load_reported_inflow_rejects_whole_file(tmp_path):
+    from geo.inflow import load_reported_inflow
+
+    path = tmp_path / "inflow.csv"
+    path.write_text(HEADER + "3F,101,2021,7\n3F,102,2021,7\n", encoding="utf-8")
+    with pytest.raises(InflowCSVError) as info:
+        load_reported_inflow(path)
+    assert [p.line for p in info.value.problems] == [3]
