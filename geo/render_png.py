@@ -96,7 +96,12 @@ def _draw_labels(axes: Axes, spec: MapSpec, geometry: MapGeometry) -> None:
         x, y = geometry.label_points[feature.code]
         if tiles:
             name = spec.short_names.get(feature.code, feature.code)
-            axes.text(x, y - 5, name, ha="center", va="center", fontsize=4.6, color=feature.ink)
+            box = (
+                {"facecolor": "white", "edgecolor": "none", "pad": 0.6} if feature.hatched else None
+            )
+            axes.text(
+                x, y - 5, name, ha="center", va="center", fontsize=4.6, color=feature.ink, bbox=box
+            )
         if feature.value_text and (tiles or geometry.label_room[feature.code] >= MIN_LABEL_ROOM):
             dy = 6 if tiles else 0
             axes.text(

@@ -21,7 +21,6 @@ def kommuner_path() -> Path:
 @pytest.fixture(scope="session")
 def true_adjacency(kommuner_path: Path) -> set[tuple[str, str]]:
     """Pairs of municipalities whose real boundaries touch (within 50 m)."""
-    import numpy as np
     import shapely
 
     from geo.boundaries import prepare_boundaries
@@ -31,8 +30,4 @@ def true_adjacency(kommuner_path: Path) -> set[tuple[str, str]]:
     codes = list(prepared.index)
     grown = shapely.buffer(prepared.geometry.to_numpy(), 50.0)
     left, right = shapely.STRtree(grown).query(grown, predicate="intersects")
-    return (
-        {(codes[i], codes[j]) for i, j in zip(left, right, strict=True) if i < j}
-        if len(np.atleast_1d(left))
-        else set()
-    )
+    return {(codes[i], codes[j]) for i, j in zip(left, right, strict=True) if i < j}
