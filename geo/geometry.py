@@ -8,7 +8,7 @@ the room for a label, and the region borders. Renderers only draw what is here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,7 +35,6 @@ class MapGeometry:
     frames: tuple[tuple[float, float, float, float], ...] = ()
     attribution: str = ""
     note: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def codes(self) -> tuple[str, ...]:
