@@ -1,0 +1,55 @@
+"""All file reading and writing of the selection package."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from selection.errors import ProblemError, ProposalError
+
+
+def read_problem_json(path: str | Path) -> Any:
+    """The JSON data of a problem file; ``ProblemError`` when it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProblemError(
+            "problem",
+            f"kan ikke læse {path}: {error.strerror}",
+            f"cannot read {path}: {error.strerror}",
+        ) from error
+    except json.JSONDecodeError as error:
+        raise ProblemError(
+            "problem",
+            f"{path} er ikke gyldig JSON (linje {error.lineno}, kolonne {error.colno}): "
+            f"{error.msg}",
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}",
+        ) from error
+
+
+def read_proposal_json(path: str | Path) -> Any:
+    """The JSON data of a proposal file; ``ProposalError`` when it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ProposalError(
+            f"kan ikke læse forslaget {path}: {error}", f"cannot read the proposal {path}: {error}"
+        ) from error
+
+
+def dumps(data: Any) -> str:
+    """JSON as written by the command line: UTF-8 text, indented, stable key order."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    Path(path).write_text(dumps(data), encoding="utf-8")
+
+
+def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
+    """Rows of a UTF-8 CSV file with a header (municipality data for the generator)."""
+    import csv
+
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
