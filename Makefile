@@ -6,7 +6,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 VENDOR := portal/static/vendor/dkfds
 
-.PHONY: install demo test lint assets translations clean
+.PHONY: install demo test lint assets translations messages clean
 
 install: $(STAMP) $(VENDOR)/.stamp translations
 
@@ -44,3 +44,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance
+
+# After changing user-facing texts: extract the Danish message ids and update the English catalog.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs='.venv node_modules' -o portal/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching

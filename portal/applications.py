@@ -1,16 +1,22 @@
-"""Applications (Trin 1): drafts, and submission as an immutable, hashed record."""
+"""Applications (Trin 1): drafts, attachments, and submission as an immutable, hashed record.
+
+Services take the database session, the acting user and plain data; they flush, never commit.
+The deadline is read from the server clock inside the writing transaction.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, rules
+from portal.application_forms import DraftData
 from portal.models import (
     Answer,
     Application,
@@ -18,20 +24,25 @@ from portal.models import (
     ApplicationVersion,
     Attachment,
     Call,
+    CallStatus,
     DeadlineExtension,
+    Role,
+    User,
     utcnow,
 )
 
 
-class ApplicationError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+class ApplicationError(Exception):
+    """A domain refusal; `code` is stable, the view maps it to a Danish message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
         self.code = code
+        self.params = params
 
 
 def get_or_create(db: Session, call: Call, organisation_id: int, actor_id: int) -> Application:
-    app = db.scalar(select(Application).where(Application.call_id == call.id,
-                                              Application.organisation_id == organisation_id))
+    app = find(db, call.id, organisation_id)
     if app is None:
         app = Application(call_id=call.id, organisation_id=organisation_id)
         db.add(app)
@@ -40,11 +51,30 @@ def get_or_create(db: Session, call: Call, organisation_id: int, actor_id: int) 
     return app
 
 
+def find(db: Session, call_id: int, organisation_id: int) -> Application | None:
+    return db.scalar(select(Application).where(Application.call_id == call_id,
+                                               Application.organisation_id == organisation_id))
+
+
 def effective_deadline(db: Session, app: Application) -> datetime:
-    ext = db.scalar(select(DeadlineExtension).where(
-        DeadlineExtension.call_id == app.call_id,
-        DeadlineExtension.organisation_id == app.organisation_id))
+    ext = extension_for(db, app.call_id, app.organisation_id)
     return max(app.call.deadline_at, ext.deadline_at) if ext else app.call.deadline_at
+
+
+def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineExtension | None:
+    return db.scalar(select(DeadlineExtension).where(
+        DeadlineExtension.call_id == call_id, DeadlineExtension.organisation_id == organisation_id))
+
+
+def is_editable(db: Session, app: Application, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return app.call.status == CallStatus.OPEN and rules.is_open(
+        now, app.call.opens_at, effective_deadline(db, app))
+
+
+def _require_open(db: Session, app: Application) -> None:
+    if not is_editable(db, app):
+        raise ApplicationError("closed")
 
 
 def set_answer(db: Session, app: Application, criterion_id: int, text: str) -> None:
@@ -55,11 +85,86 @@ def set_answer(db: Session, app: Application, criterion_id: int, text: str) -> N
         answer.text = text
 
 
+def save_draft(db: Session, actor: User, app: Application, data: DraftData) -> None:
+    """Save the working copy (organisation facts, answers, extent, capacity, contacts)."""
+    _require_open(db, app)
+    org = app.organisation
+    org.cvr, org.members, org.field, org.sector = data.cvr, data.members, data.field, data.sector
+    valid_ids = {c.id for c in app.call.criteria_set.criteria}
+    for criterion_id, text in data.answers.items():
+        if criterion_id in valid_ids:
+            set_answer(db, app, criterion_id, text)
+    app.requested_extent = list(data.extent)
+    app.capacity_courses = data.capacity_courses
+    app.staff_fte = data.staff_fte
+    app.interviews_per_fte_week = data.interviews_per_fte_week
+    app.contact_name, app.contact_email = data.contact_name, data.contact_email
+    app.contact_phone = data.contact_phone
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "application.draft_saved", app)
+
+
+def live_attachments(db: Session, app: Application) -> list[Attachment]:
+    return list(db.scalars(select(Attachment).where(
+        Attachment.application_id == app.id, Attachment.removed_at.is_(None)
+    ).order_by(Attachment.id)))
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    stored_name: str
+    size_bytes: int
+    pages: int
+    sha256: str
+    criterion_id: int | None
+
+
+def add_attachment(db: Session, actor: User, app: Application, data: NewAttachment,
+                   max_total_bytes: int) -> Attachment:
+    _require_open(db, app)
+    existing = live_attachments(db, app)
+    total = sum(a.size_bytes for a in existing) + data.size_bytes
+    if total > max_total_bytes:
+        raise ApplicationError("attachments_too_large", limit_mb=max_total_bytes // 2**20)
+    limit = rules.annex_page_budget(app.call.page_limit, app.call.page_limit_with_annexes)
+    pages = sum(a.pages for a in existing) + data.pages
+    if pages > limit:
+        raise ApplicationError("annex_pages", pages=pages, limit=limit)
+    attachment = Attachment(application_id=app.id, uploaded_by_id=actor.id, **data.__dict__)
+    db.add(attachment)
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "attachment.added", attachment, application=app.id,
+                 sha256=data.sha256, pages=data.pages)
+    return attachment
+
+
+def remove_attachment(db: Session, actor: User, app: Application, attachment: Attachment) -> None:
+    _require_open(db, app)
+    attachment.removed_at = utcnow()
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "attachment.removed", attachment, application=app.id)
+
+
+def draft_of(db: Session, app: Application) -> rules.Draft:
+    criteria = app.call.criteria_set.criteria
+    org = app.organisation
+    return rules.Draft(
+        cvr=org.cvr, members=org.members, field=org.field, sector=org.sector,
+        answers={a.criterion_id: a.text for a in app.answers},
+        criteria=[(c.id, c.title) for c in criteria], extent=app.requested_extent or [],
+        capacity_courses=app.capacity_courses, staff_fte=app.staff_fte,
+        interviews_per_fte_week=app.interviews_per_fte_week, contact_name=app.contact_name,
+        contact_email=app.contact_email,
+        annex_pages=sum(a.pages for a in live_attachments(db, app)),
+        page_limit=app.call.page_limit, page_limit_with_annexes=app.call.page_limit_with_annexes)
+
+
 def content_of(db: Session, app: Application) -> dict[str, Any]:
     """The frozen content of a submission: everything the hash covers."""
-    attachments = db.scalars(select(Attachment).where(
-        Attachment.application_id == app.id, Attachment.removed_at.is_(None)
-    ).order_by(Attachment.id))
     org = app.organisation
     return {
         "call_id": app.call_id,
@@ -73,32 +178,90 @@ def content_of(db: Session, app: Application) -> dict[str, Any]:
         "contact": {"name": app.contact_name, "email": app.contact_email,
                     "phone": app.contact_phone},
         "attachments": [{"id": a.id, "filename": a.filename, "sha256": a.sha256,
-                         "criterion_id": a.criterion_id, "size_bytes": a.size_bytes}
-                        for a in attachments],
+                         "criterion_id": a.criterion_id, "size_bytes": a.size_bytes,
+                         "pages": a.pages}
+                        for a in live_attachments(db, app)],
     }
 
 
 def content_hash(content: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of the content (sorted keys, no spaces, UTF-8); the
+    attachments enter through their own SHA-256 digests."""
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def submit(db: Session, app: Application, actor_id: int, now: datetime | None = None
-           ) -> ApplicationVersion:
-    """Freeze a new version. The deadline is checked against the server clock inside the
-    writing transaction; the optimistic version lock makes concurrent submits yield one."""
+def submit(db: Session, actor: User, app: Application, expected_revision: int | None,
+           now: datetime | None = None) -> ApplicationVersion:
+    """Freeze a new version. Only the signatory of the a-kasse submits; the deadline is checked
+    against the server clock in this transaction; `expected_revision` (the revision the
+    signatory saw) makes a double click or a concurrent submit yield one version."""
+    if actor.role != Role.SIGNATORY or actor.organisation_id != app.organisation_id:
+        raise ApplicationError("not_signatory")
     now = now or utcnow()
-    if now > effective_deadline(db, app):
-        raise ApplicationError("deadline_passed", "the deadline has passed")
+    if app.call.status != CallStatus.OPEN or not rules.is_open(
+            now, app.call.opens_at, effective_deadline(db, app)):
+        raise ApplicationError("closed")
+    if expected_revision is not None and expected_revision != app.revision:
+        raise ApplicationError("stale")
+    missing = [item for item in rules.checklist(draft_of(db, app)) if not item.done]
+    if missing:
+        raise ApplicationError("incomplete", count=len(missing))
+    return _freeze(db, actor, app, now)
+
+
+def _freeze(db: Session, actor: User, app: Application, now: datetime) -> ApplicationVersion:
     content = content_of(db, app)
     number = (db.scalar(select(func.max(ApplicationVersion.number))
                         .where(ApplicationVersion.application_id == app.id)) or 0) + 1
-    version = ApplicationVersion(number=number, submitted_at=now, submitted_by_id=actor_id,
+    version = ApplicationVersion(number=number, submitted_at=now, submitted_by_id=actor.id,
                                  content=content, content_hash=content_hash(content))
     app.versions.append(version)
     app.status = ApplicationStatus.SUBMITTED
+    app.withdrawal_reason = None
     app.updated_at = now
     db.flush()
-    audit.record(db, actor_id, "application.submitted", app, version=number,
+    audit.record(db, actor.id, "application.submitted", app, version=number,
                  content_hash=version.content_hash)
     return version
+
+
+def withdraw(db: Session, actor: User, app: Application, reason: str) -> None:
+    if actor.role != Role.SIGNATORY or actor.organisation_id != app.organisation_id:
+        raise ApplicationError("not_signatory")
+    _require_open(db, app)
+    if app.status != ApplicationStatus.SUBMITTED:
+        raise ApplicationError("not_submitted")
+    app.status = ApplicationStatus.WITHDRAWN
+    app.withdrawal_reason = reason
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "application.withdrawn", app)
+
+
+def assessed_version(db: Session, app: Application) -> ApplicationVersion | None:
+    """The version the agency assesses: the last one submitted before the (extended)
+    deadline, unless the application was withdrawn."""
+    if app.status == ApplicationStatus.WITHDRAWN:
+        return None
+    deadline = effective_deadline(db, app)
+    eligible = [v for v in app.versions if v.submitted_at <= deadline]
+    return eligible[-1] if eligible else None
+
+
+def grant_extension(db: Session, actor: User, call: Call, organisation_id: int,
+                    deadline_at: datetime, reason: str) -> DeadlineExtension:
+    if deadline_at <= call.deadline_at:
+        raise ApplicationError("extension_not_later")
+    ext = extension_for(db, call.id, organisation_id)
+    if ext is None:
+        ext = DeadlineExtension(call_id=call.id, organisation_id=organisation_id,
+                                deadline_at=deadline_at, reason=reason, granted_by_id=actor.id)
+        db.add(ext)
+    else:
+        ext.deadline_at, ext.reason, ext.granted_by_id = deadline_at, reason, actor.id
+        ext.granted_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "call.extension_granted", call, organisation=organisation_id,
+                 deadline=deadline_at.isoformat(), reason=reason)
+    return ext

@@ -5,6 +5,7 @@ Idempotent: a second run finds the demo call and changes nothing.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from portal import applications, audit, calls
 from portal.models import (
-    ApplicationStatus,
     ApprovedExtent,
     Call,
     EligibilityDecision,
@@ -109,10 +109,29 @@ def load_demo_data(db: Session) -> Call:
     return call
 
 
+def _demo_signatory(db: Session, org: Organisation) -> User:
+    """A signatory who cannot log in, so seeded submissions carry a real signer."""
+    existing = db.scalar(select(User).where(User.organisation_id == org.id,
+                                            User.role == Role.SIGNATORY,
+                                            User.is_active.is_(True)).order_by(User.id))
+    if existing is not None:
+        return existing
+    email = f"underskriver@{org.short_id.lower()}.demo.dk"
+    user = db.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = create_user(db, None, NewUser(
+            email=email, name=f"Underskriver, {org.short_id}", role=Role.SIGNATORY,
+            password=secrets.token_urlsafe(24), organisation_id=org.id, is_demo=True))
+        user.is_active = False
+    return user
+
+
 def _demo_application(db: Session, call: Call, org: Organisation, state: str,
                       extent: list[str], capacity: int | None, users: dict[str, User]) -> None:
-    signer = users["admin@demo.dk"]
+    signer = _demo_signatory(db, org)
     app = applications.get_or_create(db, call, org.id, signer.id)
+    org.cvr = org.cvr or f"{30000000 + org.id * 7919:08d}"
+    org.members = org.members if org.members is not None else 10000
     app.requested_extent = extent
     app.capacity_courses = capacity
     if capacity:
@@ -128,15 +147,13 @@ def _demo_application(db: Session, call: Call, org: Organisation, state: str,
     db.flush()
     if state == "draft":
         return
-    version = applications.submit(db, app, signer.id)
+    version = applications.submit(db, signer, app, None)
     if state == "resubmitted":
         applications.set_answer(db, app, criteria[0].id, "Opdateret beskrivelse af kapaciteten.")
         db.flush()
-        version = applications.submit(db, app, signer.id)
+        version = applications.submit(db, signer, app, None)
     if state == "withdrawn":
-        app.status = ApplicationStatus.WITHDRAWN
-        app.withdrawal_reason = "A-kassen har valgt ikke at deltage alligevel."
-        audit.record(db, signer.id, "application.withdrawn", app)
+        applications.withdraw(db, signer, app, "A-kassen har valgt ikke at deltage alligevel.")
     if state in ("eligible", "not_eligible"):
         _demo_decision(db, version.id, state == "eligible", extent, capacity,
                        users["leder@demo.dk"])

@@ -299,6 +299,8 @@ class Call(Base):
     min_share: Mapped[float] = mapped_column(Float, default=0.25)
     years: Mapped[int] = mapped_column(Integer, default=4)
     national_inflow: Mapped[int] = mapped_column(Integer, default=150000)
+    # The municipalities that may never be covered in this call (an ExclusionList name).
+    exclusion_list: Mapped[str] = mapped_column(String(100), default="frikommuner-2019")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     criteria_set: Mapped[CriteriaSet] = relationship()

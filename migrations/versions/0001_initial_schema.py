@@ -83,6 +83,7 @@ def upgrade() -> None:
     sa.Column('min_share', sa.Float(), nullable=False),
     sa.Column('years', sa.Integer(), nullable=False),
     sa.Column('national_inflow', sa.Integer(), nullable=False),
+    sa.Column('exclusion_list', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'open', 'closed', 'decided')", name=op.f('ck_calls_status_known')),
     sa.CheckConstraint('min_share > 0 AND min_share <= 1', name=op.f('ck_calls_min_share_fraction')),

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import auth as auth_service
-from portal.labels import ROLE_LABELS
+from portal.labels import APPLICATION_STATUS_LABELS, ROLE_LABELS
 
 # (endpoint, label, permission or None for everyone signed in); shown when the endpoint exists.
 NAVIGATION = [
@@ -45,11 +45,12 @@ class NavItem:
 
 
 def init_app(app: Flask) -> None:
+    from portal.views import applications, errors, main
     from portal.views import auth as auth_views
-    from portal.views import errors, main
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(main.bp)
+    app.register_blueprint(applications.bp)
     errors.init_app(app)
     app.context_processor(_template_globals)
 
@@ -70,6 +71,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "current_locale": str(get_locale() or "da"),
         "role_label": lambda role: str(ROLE_LABELS.get(role, role)),
+        "status_label": lambda status: str(APPLICATION_STATUS_LABELS.get(status, status)),
         "role_intro": lambda role: str(ROLE_INTROS.get(role, "")),
         "nav_items": _nav_items,
         "can": lambda permission: current_user.is_authenticated

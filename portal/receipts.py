@@ -1,0 +1,84 @@
+"""Receipts for submitted versions: a PDF kept as a record, downloadable and e-mailed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.mail import send_mail
+from portal.models import ApplicationVersion, Municipality, Region, StoredFile, User
+from portal.pdf import describe_extent, receipt_context, render_pdf
+
+log = logging.getLogger(__name__)
+
+
+def receipt_filename(version: ApplicationVersion) -> str:
+    org = version.application.organisation
+    return f"kvittering-{org.short_id.lower()}-version-{version.number}.pdf"
+
+
+def extent_words(db: Session, extent: list[str]) -> str:
+    regions = {r.code: r.name for r in db.scalars(select(Region))}
+    names = {m.code: m.name for m in db.scalars(select(Municipality))}
+    return describe_extent(extent, regions, names)
+
+
+def build_receipt(db: Session, version: ApplicationVersion) -> bytes:
+    app = version.application
+    content = version.content
+    criteria = app.call.criteria_set.criteria
+    signer = db.get(User, version.submitted_by_id)
+    context = receipt_context(
+        fund_name=content["organisation"]["name"], fund_cvr=content["organisation"]["cvr"],
+        call_title=app.call.title, version_number=version.number,
+        submitted_at=version.submitted_at, submitted_by=signer.name if signer else "",
+        content_hash=version.content_hash,
+        criteria=[(c.title, content["answers"].get(str(c.id), "")) for c in criteria],
+        attachments=[(a["filename"], a["pages"], a["sha256"]) for a in content["attachments"]],
+        extent_summary=extent_words(db, content["requested_extent"]),
+        capacity_courses=content["capacity"]["courses"],
+        staff_fte=content["capacity"]["staff_fte"],
+        interviews_per_fte_week=content["capacity"]["interviews_per_fte_week"],
+    )
+    return render_pdf("pdf/receipt.html", context)
+
+
+def issue_receipt(db: Session, version: ApplicationVersion) -> StoredFile:
+    """Render and keep the receipt PDF in the submission's transaction."""
+    stored = StoredFile(kind="receipt", version_id=version.id,
+                        filename=receipt_filename(version), content=build_receipt(db, version))
+    db.add(stored)
+    db.flush()
+    return stored
+
+
+def stored_receipt(db: Session, version: ApplicationVersion) -> StoredFile | None:
+    return db.scalar(select(StoredFile).where(StoredFile.version_id == version.id,
+                                              StoredFile.kind == "receipt"))
+
+
+def mail_receipt(db: Session, config: Mapping[str, object], version: ApplicationVersion,
+                 receipt: StoredFile) -> bool:
+    """E-mail the receipt after the commit; a failure is logged and reported, never fatal."""
+    app = version.application
+    signer = db.get(User, version.submitted_by_id)
+    recipients = sorted({address for address in (signer.email if signer else None,
+                                                 app.contact_email) if address})
+    subject = _("Kvittering: %(fund)s har indsendt ansøgning (version %(n)d)",
+                fund=app.organisation.name, n=version.number)
+    body = _("Ansøgningen til «%(call)s» er modtaget.\n\nVersion: %(n)d\nSHA-256: %(hash)s\n\n"
+             "Kvitteringen er vedhæftet som PDF.", call=app.call.title, n=version.number,
+             hash=version.content_hash)
+    try:
+        send_mail(config, recipients, subject, body,
+                  [(receipt.filename, "application/pdf", receipt.content)])
+    except OSError:
+        log.exception("receipt mail failed for version %s", version.id)
+        return False
+    audit.record(db, None, "mail.receipt_sent", version, recipients=len(recipients))
+    return True
