@@ -61,8 +61,9 @@ def render_pdf(template: str, context: Mapping[str, object]) -> bytes:
     with _request_context():
         html = render_template(template, **context)
     static = current_app.static_folder
-    fetcher = StaticOnlyFetcher(Path(static) if static else None,
-                                current_app.static_url_path or "/static")
+    fetcher = StaticOnlyFetcher(
+        Path(static) if static else None, current_app.static_url_path or "/static"
+    )
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     pdf = document.write_pdf(font_config=FontConfiguration(), pdf_tags=True)
     if not isinstance(pdf, bytes):  # write_pdf returns bytes when no target is given
@@ -131,7 +132,7 @@ class StaticOnlyFetcher(URLFetcher):
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             candidate = Path(unquote(parts.path))
         elif url.startswith(BASE_URL) and parts.path.startswith(self.static_prefix):
-            relative = unquote(parts.path[len(self.static_prefix):])
+            relative = unquote(parts.path[len(self.static_prefix) :])
             candidate = self.static_root / relative
         else:
             raise ResourceRefused(f"resource not allowed in a PDF: {url[:200]}")
@@ -181,10 +182,14 @@ def receipt_context(
         raise ValueError("submitted_at must be timezone-aware")
     if not _SHA256.fullmatch(content_hash):
         raise ValueError("content_hash must be 64 lowercase hex digits")
-    rows = [{"number": i, "title": title, "characters": len(text)}
-            for i, (title, text) in enumerate(criteria, start=1)]
-    files = [{"filename": name, "pages": pages, "sha256": digest, "sha256_short": digest[:12]}
-             for name, pages, digest in attachments]
+    rows = [
+        {"number": i, "title": title, "characters": len(text)}
+        for i, (title, text) in enumerate(criteria, start=1)
+    ]
+    files = [
+        {"filename": name, "pages": pages, "sha256": digest, "sha256_short": digest[:12]}
+        for name, pages, digest in attachments
+    ]
     return {
         "fund_name": fund_name,
         "fund_cvr": fund_cvr,
@@ -193,7 +198,7 @@ def receipt_context(
         "submitted_at": submitted_at.astimezone(UTC),
         "submitted_by": submitted_by,
         "content_hash": content_hash,
-        "hash_groups": [content_hash[i:i + 8] for i in range(0, 64, 8)],
+        "hash_groups": [content_hash[i : i + 8] for i in range(0, 64, 8)],
         "criteria": rows,
         "characters_total": sum(len(text) for _title, text in criteria),
         "attachments": files,
