@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.criteria_defaults import ANCHORS, DEFAULT_CRITERIA, DEFAULT_FAMILY, DEFAULT_TITLE
-from portal.models import Call, CallStatus, CriteriaSet, CriteriaSetStatus, Criterion, utcnow
+from portal.models import (
+    Application,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+    CriteriaSet,
+    CriteriaSetStatus,
+    Criterion,
+    utcnow,
+)
+
+
+if TYPE_CHECKING:
+    from portal.admin_forms import CriterionData
 
 
 class CallError(ValueError):
@@ -70,3 +84,42 @@ def create_call(db: Session, actor_id: int | None, data: NewCall, *, open_now: b
     db.flush()
     audit.record(db, actor_id, "call.created", call, title=data.title)
     return call
+
+
+def update_criterion(db: Session, actor_id: int | None, criterion: Criterion,
+                     data: CriterionData) -> None:
+    """Change a criterion of a draft set; a published set is frozen."""
+    cset = db.get(CriteriaSet, criterion.criteria_set_id)
+    if cset is None or cset.status != CriteriaSetStatus.DRAFT:
+        raise CallError("criteria set is published and frozen; make a new version")
+    criterion.title, criterion.guidance = data.title, data.guidance
+    criterion.evidence, criterion.threshold = data.evidence, data.threshold
+    criterion.weight, criterion.anchors = data.weight, dict(data.anchors)
+    db.flush()
+    audit.record(db, actor_id, "criterion.updated", criterion, criteria_set=cset.id)
+
+
+def new_version(db: Session, actor_id: int | None, source: CriteriaSet) -> CriteriaSet:
+    """A draft copy of a set as the family's next version (the only way to change a
+    published set)."""
+    version = (db.scalar(select(func.max(CriteriaSet.version))
+                         .where(CriteriaSet.family == source.family)) or 0) + 1
+    copy = CriteriaSet(family=source.family, version=version, title=source.title,
+                       status=CriteriaSetStatus.DRAFT)
+    for c in source.criteria:
+        copy.criteria.append(Criterion(
+            position=c.position, title=c.title, guidance=c.guidance, evidence=c.evidence,
+            scale_min=c.scale_min, scale_max=c.scale_max, anchors=dict(c.anchors),
+            threshold=c.threshold, weight=c.weight))
+    db.add(copy)
+    db.flush()
+    audit.record(db, actor_id, "criteria_set.versioned", copy, source=source.id, version=version)
+    return copy
+
+
+def counts_by_status(db: Session, call_id: int) -> dict[str, int]:
+    rows = db.execute(select(Application.status, func.count(Application.id))
+                      .where(Application.call_id == call_id).group_by(Application.status))
+    counts = {status.value: 0 for status in ApplicationStatus}
+    counts.update({status: count for status, count in rows})
+    return counts

@@ -55,9 +55,14 @@ def _admin(db: Session, user: User) -> list[Task]:
     return [
         Task(_("Ansøgningsrunder"),
              _("%(n)d åben ansøgningsrunde(r). Opret runder ud fra kriteriesæt og følg indsendelser.",
-               n=len(calls))),
+               n=len(calls)), "admin.calls_list"),
+        Task(_("Kriteriesæt"), _("Opret, ret og offentliggør versioner af kriterierne."),
+             "admin.criteria_sets"),
         Task(_("Brugere"), _("%(n)d brugerkonti i portalen.", n=users)),
-        Task(_("Revisionslog"), _("Kontrollér at revisionsloggens kæde er ubrudt.")),
+        Task(_("Udbakke"), _("Læs de e-mails, portalen har sendt (kvitteringer og påmindelser)."),
+             "admin.outbox"),
+        Task(_("Revisionslog"), _("Kontrollér at revisionsloggens kæde er ubrudt."),
+             "admin.audit_log"),
     ]
 
 
@@ -83,7 +88,8 @@ def _fund(db: Session, user: User) -> list[Task]:
         app = db.scalar(select(Application).where(
             Application.call_id == call.id, Application.organisation_id == user.organisation_id))
         state = _("ingen ansøgning endnu") if app is None else _status_text(app.status)
-        tasks.append(Task(call.title, _("Jeres ansøgning: %(state)s.", state=state)))
+        tasks.append(Task(call.title, _("Jeres ansøgning: %(state)s.", state=state),
+                          "applications.edit", {"call_id": call.id}))
     if not tasks:
         tasks.append(Task(_("Ingen åbne ansøgningsrunder"),
                           _("Der er ingen åben ansøgningsrunde lige nu.")))

@@ -17,12 +17,13 @@ from portal.labels import APPLICATION_STATUS_LABELS, ROLE_LABELS
 NAVIGATION = [
     ("main.index", _l("Forside"), None),
     ("applications.index", _l("Ansøgning"), "edit_application"),
-    ("admin.calls", _l("Ansøgningsrunder"), "manage_calls"),
+    ("admin.calls_list", _l("Ansøgningsrunder"), "manage_calls"),
+    ("admin.criteria_sets", _l("Kriteriesæt"), "manage_calls"),
     ("assessment.index", _l("Vurdering"), "assess"),
     ("selection.index", _l("Udvælgelse"), "review_selection"),
     ("dialogue.index", _l("Dialogmøde"), "read_interpretation"),
     ("admin.outbox", _l("Udbakke"), "read_outbox"),
-    ("admin.audit", _l("Revisionslog"), "read_audit"),
+    ("admin.audit_log", _l("Revisionslog"), "read_audit"),
 ]
 
 ROLE_INTROS = {
@@ -45,12 +46,13 @@ class NavItem:
 
 
 def init_app(app: Flask) -> None:
-    from portal.views import applications, errors, main
+    from portal.views import admin, applications, errors, main
     from portal.views import auth as auth_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(applications.bp)
+    app.register_blueprint(admin.bp)
     errors.init_app(app)
     app.context_processor(_template_globals)
 

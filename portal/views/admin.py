@@ -1,0 +1,266 @@
+"""Administrator pages: criteria sets, calls, submissions and exports, outbox, audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import applications, audit, auth, calls, db, exports, mail, reminders
+from portal.admin_forms import (
+    CallForm,
+    CriterionForm,
+    ExtensionForm,
+    local_to_utc,
+    set_choices,
+    utc_to_local_naive,
+)
+from portal.application_forms import ConfirmForm
+from portal.models import (
+    Application,
+    AuditEvent,
+    Call,
+    CriteriaSet,
+    CriteriaSetStatus,
+    Criterion,
+    Organisation,
+    OrganisationKind,
+    utcnow,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _require_admin() -> None:
+    if not auth.can(current_user.user, "manage_calls"):
+        abort(403)
+
+
+def _get_or_404(model: type, ident: int):  # type: ignore[no-untyped-def]
+    obj = db.session().get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+# --- criteria sets -----------------------------------------------------------------------
+
+
+@bp.route("/kriterier")
+def criteria_sets() -> str:
+    sets = db.session().scalars(select(CriteriaSet).order_by(CriteriaSet.family,
+                                                             CriteriaSet.version.desc())).all()
+    return render_template("admin/criteria_sets.html", sets=sets, form=ConfirmForm())
+
+
+@bp.route("/kriterier/ny", methods=["POST"])
+def create_criteria_set() -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    cset = calls.create_default_criteria_set(db.session(), current_user.id)
+    db.session().commit()
+    flash(_("Et nyt kriteriesæt (version %(v)d) er oprettet som kladde med de seks kriterier.",
+            v=cset.version), "success")
+    return redirect(url_for(".criteria_set", set_id=cset.id))
+
+
+@bp.route("/kriterier/<int:set_id>")
+def criteria_set(set_id: int) -> str:
+    cset = _get_or_404(CriteriaSet, set_id)
+    return render_template("admin/criteria_set.html", cset=cset, form=ConfirmForm())
+
+
+@bp.route("/kriterier/<int:set_id>/offentliggoer", methods=["POST"])
+def publish_criteria_set(set_id: int) -> Response:
+    cset = _get_or_404(CriteriaSet, set_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        calls.publish_criteria_set(db.session(), current_user.id, cset)
+        db.session().commit()
+        flash(_("Kriteriesættet er offentliggjort og kan ikke længere ændres."), "success")
+    except calls.CallError:
+        flash(_("Kriteriesættet er allerede offentliggjort."), "error")
+    return redirect(url_for(".criteria_set", set_id=cset.id))
+
+
+@bp.route("/kriterier/<int:set_id>/ny-version", methods=["POST"])
+def version_criteria_set(set_id: int) -> Response:
+    cset = _get_or_404(CriteriaSet, set_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    copy = calls.new_version(db.session(), current_user.id, cset)
+    db.session().commit()
+    flash(_("Version %(v)d er oprettet som kladde.", v=copy.version), "success")
+    return redirect(url_for(".criteria_set", set_id=copy.id))
+
+
+@bp.route("/kriterium/<int:criterion_id>", methods=["GET", "POST"])
+def edit_criterion(criterion_id: int) -> str | Response:
+    criterion = _get_or_404(Criterion, criterion_id)
+    cset = db.session().get(CriteriaSet, criterion.criteria_set_id)
+    if cset.status != CriteriaSetStatus.DRAFT:
+        flash(_("Et offentliggjort kriteriesæt kan ikke ændres. Lav en ny version."), "error")
+        return redirect(url_for(".criteria_set", set_id=cset.id))
+    initial = {"title": criterion.title, "guidance": criterion.guidance,
+               "evidence": criterion.evidence, "threshold": criterion.threshold,
+               "weight": criterion.weight,
+               **{f"anchor_{i}": criterion.anchors.get(str(i), "") for i in range(5)}}
+    form = CriterionForm(data=None if request.method == "POST" else initial)
+    if form.validate_on_submit():
+        calls.update_criterion(db.session(), current_user.id, criterion, form.to_criterion())
+        db.session().commit()
+        flash(_("Kriteriet er gemt."), "success")
+        return redirect(url_for(".criteria_set", set_id=cset.id))
+    return render_template("admin/criterion.html", form=form, criterion=criterion, cset=cset)
+
+
+# --- calls ---------------------------------------------------------------------------------
+
+
+@bp.route("/runder")
+def calls_list() -> str:
+    session = db.session()
+    all_calls = session.scalars(select(Call).order_by(Call.id.desc())).all()
+    counts = {c.id: calls.counts_by_status(session, c.id) for c in all_calls}
+    return render_template("admin/calls.html", calls=all_calls, counts=counts)
+
+
+def _call_form() -> CallForm:
+    now = utcnow()
+    initial = {"opens_at": utc_to_local_naive(now).replace(second=0, microsecond=0),
+               "deadline_at": utc_to_local_naive(now + timedelta(days=60)).replace(
+                   hour=12, minute=0, second=0, microsecond=0)}
+    form = CallForm(data=None if request.method == "POST" else initial)
+    published = db.session().scalars(select(CriteriaSet).where(
+        CriteriaSet.status == CriteriaSetStatus.PUBLISHED).order_by(CriteriaSet.id.desc()))
+    set_choices(form.criteria_set_id, [(s.id, f"{s.title} (version {s.version})")
+                                       for s in published])
+    return form
+
+
+@bp.route("/runder/ny", methods=["GET", "POST"])
+def create_call() -> str | Response:
+    form = _call_form()
+    if form.validate_on_submit():
+        call = calls.create_call(db.session(), current_user.id, form.to_call())
+        db.session().commit()
+        flash(_("Ansøgningsrunden er oprettet og åben for ansøgninger."), "success")
+        return redirect(url_for(".call_detail", call_id=call.id))
+    return render_template("admin/call_form.html", form=form)
+
+
+@bp.route("/runder/<int:call_id>", methods=["GET", "POST"])
+def call_detail(call_id: int) -> str | Response:
+    call = _get_or_404(Call, call_id)
+    session = db.session()
+    form = ExtensionForm()
+    funds = session.scalars(select(Organisation).where(
+        Organisation.kind == OrganisationKind.FUND).order_by(Organisation.name)).all()
+    set_choices(form.organisation_id, [(f.id, f.name) for f in funds])
+    if form.validate_on_submit():
+        return _grant_extension(call, form)
+    apps = session.scalars(select(Application).where(Application.call_id == call.id)).all()
+    rows = {a.id: applications.assessed_version(session, a) for a in apps}
+    return render_template(
+        "admin/call.html", call=call, form=form, confirm=ConfirmForm(),
+        counts=calls.counts_by_status(session, call.id),
+        apps=sorted(apps, key=lambda a: a.organisation.name), assessed=rows,
+        extensions={a.organisation_id: applications.extension_for(session, call.id,
+                                                                   a.organisation_id)
+                    for a in apps})
+
+
+def _grant_extension(call: Call, form: ExtensionForm) -> Response:
+    try:
+        applications.grant_extension(db.session(), current_user.user, call,
+                                     int(form.organisation_id.data),
+                                     local_to_utc(form.deadline_at.data), form.reason.data or "")
+        db.session().commit()
+        flash(_("Fristforlængelsen er givet og logget."), "success")
+    except applications.ApplicationError:
+        flash(_("Den nye frist skal ligge efter rundens frist."), "error")
+    return redirect(url_for(".call_detail", call_id=call.id))
+
+
+@bp.route("/runder/<int:call_id>/eksport.<fmt>")
+def export(call_id: int, fmt: str) -> Response:
+    call = _get_or_404(Call, call_id)
+    rows = exports.submitted_rows(db.session(), call)
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(rows), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = exports.to_xlsx(rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="ansoegninger-{call.id}.{fmt}"'
+    return response
+
+
+@bp.route("/ansoegning/<int:app_id>/dossier.zip")
+def dossier(app_id: int) -> Response:
+    app = _get_or_404(Application, app_id)
+    if not app.versions:
+        abort(404)
+    response = Response(exports.dossier(db.session(), app, current_app.config),
+                        mimetype="application/zip")
+    name = f"dossier-{app.organisation.short_id.lower()}.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/runder/<int:call_id>/paamindelser", methods=["POST"])
+def send_reminders(call_id: int) -> Response:
+    call = _get_or_404(Call, call_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    sent = reminders.send_reminders(db.session(), current_user.id, call, current_app.config)
+    db.session().commit()
+    flash(_("Påmindelse sendt til %(n)d modtager(e) med en kladde.", n=sent), "success")
+    return redirect(url_for(".call_detail", call_id=call.id))
+
+
+# --- outbox and audit ----------------------------------------------------------------------
+
+
+@bp.route("/udbakke")
+def outbox() -> str:
+    items = mail.list_outbox(current_app.config["OUTBOX_DIR"])
+    return render_template("admin/outbox.html", items=items,
+                           smtp=bool(current_app.config.get("MAIL_SERVER")))
+
+
+@bp.route("/udbakke/<name>")
+def outbox_message(name: str) -> str:
+    try:
+        message = mail.read_outbox(current_app.config["OUTBOX_DIR"], name)
+    except (mail.InvalidOutboxName, FileNotFoundError):
+        abort(404)
+    body = message.get_body(preferencelist=("plain",))
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    return render_template("admin/outbox_message.html", message=message, name=name,
+                           body=body.get_content() if body else "", attachments=attachments)
+
+
+@bp.route("/revisionslog")
+def audit_log() -> str:
+    session = db.session()
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)).all()
+    return render_template("admin/audit.html", events=events, report=audit.verify(session))
