@@ -15,12 +15,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DecimalField,
-    SelectChoice,
     EmailField,
     Field,
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -43,11 +43,13 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-EXTENT_KINDS = options([
-    ("national", _l("Hele landet (undtagen frikommuner)")),
-    ("regions", _l("Udvalgte regioner")),
-    ("municipalities", _l("Udvalgte kommuner")),
-])
+EXTENT_KINDS = options(
+    [
+        ("national", _l("Hele landet (undtagen frikommuner)")),
+        ("regions", _l("Udvalgte regioner")),
+        ("municipalities", _l("Udvalgte kommuner")),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -67,32 +69,69 @@ class DraftData:
 
 
 class DraftFormBase(FlaskForm):
-    cvr = StringField(_l("CVR-nummer"), validators=[
-        Optional(), Regexp(r"^\d{8}$", message=_l("CVR-nummeret skal være 8 cifre, fx 12345678."))])
-    members = IntegerField(_l("Antal medlemmer"), validators=[
-        Optional(), NumberRange(min=0, max=2_000_000,
-                                message=_l("Skriv et antal mellem 0 og 2.000.000."))])
-    field = SelectField(_l("Fagligt område"), choices=options([
-        ("", _l("Vælg fagligt område")), *FIELD_LABELS.items()]))
-    sector = SelectField(_l("Sektor"), choices=options([
-        ("", _l("Vælg sektor")), *SECTOR_LABELS.items()]))
-    extent_kind = RadioField(_l("Ønsket geografisk udstrækning"), choices=EXTENT_KINDS,
-                             validators=[Optional()])
+    cvr = StringField(
+        _l("CVR-nummer"),
+        validators=[
+            Optional(),
+            Regexp(r"^\d{8}$", message=_l("CVR-nummeret skal være 8 cifre, fx 12345678.")),
+        ],
+    )
+    members = IntegerField(
+        _l("Antal medlemmer"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=2_000_000, message=_l("Skriv et antal mellem 0 og 2.000.000.")),
+        ],
+    )
+    field = SelectField(
+        _l("Fagligt område"),
+        choices=options([("", _l("Vælg fagligt område")), *FIELD_LABELS.items()]),
+    )
+    sector = SelectField(
+        _l("Sektor"), choices=options([("", _l("Vælg sektor")), *SECTOR_LABELS.items()])
+    )
+    extent_kind = RadioField(
+        _l("Ønsket geografisk udstrækning"), choices=EXTENT_KINDS, validators=[Optional()]
+    )
     regions = CheckboxList(_l("Regioner"), choices=[], validate_choice=False)
     municipalities = CheckboxList(_l("Kommuner"), choices=[], validate_choice=False)
-    capacity_courses = IntegerField(_l("Forløb om året, a-kassen kan varetage"), validators=[
-        Optional(), NumberRange(min=1, max=200_000,
-                                message=_l("Skriv et antal forløb mellem 1 og 200.000."))])
-    staff_fte = DecimalField(_l("Medarbejdere til samtaler (årsværk)"), places=1, validators=[
-        Optional(), NumberRange(min=0, max=5_000, message=_l("Skriv et antal årsværk mellem 0 og 5.000."))])
+    capacity_courses = IntegerField(
+        _l("Forløb om året, a-kassen kan varetage"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1, max=200_000, message=_l("Skriv et antal forløb mellem 1 og 200.000.")
+            ),
+        ],
+    )
+    staff_fte = DecimalField(
+        _l("Medarbejdere til samtaler (årsværk)"),
+        places=1,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=5_000, message=_l("Skriv et antal årsværk mellem 0 og 5.000.")),
+        ],
+    )
     interviews_per_fte_week = DecimalField(
-        _l("Samtaler pr. årsværk pr. uge"), places=1, validators=[
-            Optional(), NumberRange(min=0, max=100, message=_l("Skriv et tal mellem 0 og 100."))])
+        _l("Samtaler pr. årsværk pr. uge"),
+        places=1,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100, message=_l("Skriv et tal mellem 0 og 100.")),
+        ],
+    )
     contact_name = StringField(_l("Kontaktperson"), validators=[Optional(), Length(max=200)])
-    contact_email = EmailField(_l("Kontaktpersonens e-mail"), validators=[
-        Optional(), Email(_l("Skriv en gyldig e-mailadresse, fx navn@akasse.dk."))])
-    contact_phone = StringField(_l("Kontaktpersonens telefon"), validators=[
-        Optional(), Regexp(r"^[0-9 +()-]{8,20}$", message=_l("Skriv et telefonnummer, fx 33 12 34 56."))])
+    contact_email = EmailField(
+        _l("Kontaktpersonens e-mail"),
+        validators=[Optional(), Email(_l("Skriv en gyldig e-mailadresse, fx navn@akasse.dk."))],
+    )
+    contact_phone = StringField(
+        _l("Kontaktpersonens telefon"),
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9 +()-]{8,20}$", message=_l("Skriv et telefonnummer, fx 33 12 34 56.")),
+        ],
+    )
     revision = HiddenField()
 
     criteria: Sequence[Criterion] = ()
@@ -116,7 +155,8 @@ class DraftFormBase(FlaskForm):
             blocked = [self.municipality_names.get(c, c) for c in chosen if c in self.excluded]
             if blocked:
                 self.municipalities.errors = [
-                    _l("%(names)s er frikommune og kan ikke vælges.", names=", ".join(blocked))]
+                    _l("%(names)s er frikommune og kan ikke vælges.", names=", ".join(blocked))
+                ]
                 return False
             if not chosen:
                 self.municipalities.errors = [_l("Vælg mindst én kommune.")]
@@ -135,10 +175,13 @@ class DraftFormBase(FlaskForm):
 
     def to_draft(self) -> DraftData:
         return DraftData(
-            cvr=self.cvr.data or None, members=self.members.data,
-            field=self.field.data or None, sector=self.sector.data or None,
+            cvr=self.cvr.data or None,
+            members=self.members.data,
+            field=self.field.data or None,
+            sector=self.sector.data or None,
             answers={c.id: f.data or "" for c, f in self.answer_fields()},
-            extent=self.extent(), capacity_courses=self.capacity_courses.data,
+            extent=self.extent(),
+            capacity_courses=self.capacity_courses.data,
             staff_fte=_float(self.staff_fte.data),
             interviews_per_fte_week=_float(self.interviews_per_fte_week.data),
             contact_name=self.contact_name.data or None,
@@ -151,16 +194,30 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def draft_form_class(criteria: Sequence[Criterion], budget: int, excluded: frozenset[str],
-                     names: dict[str, str]) -> type[DraftFormBase]:
+def draft_form_class(
+    criteria: Sequence[Criterion], budget: int, excluded: frozenset[str], names: dict[str, str]
+) -> type[DraftFormBase]:
     """A draft form with one answer field per criterion, each within the length budget."""
     fields: dict[str, Any] = {
-        "criteria": tuple(criteria), "excluded": excluded, "municipality_names": names}
+        "criteria": tuple(criteria),
+        "excluded": excluded,
+        "municipality_names": names,
+    }
     for criterion in criteria:
-        fields[f"answer_{criterion.id}"] = TextAreaField(criterion.title, validators=[
-            Optional(), Length(max=budget, message=_l(
-                "Svaret må højst være %(max)d tegn (sidegrænsen delt ligeligt mellem "
-                "kriterierne).", max=budget))])
+        fields[f"answer_{criterion.id}"] = TextAreaField(
+            criterion.title,
+            validators=[
+                Optional(),
+                Length(
+                    max=budget,
+                    message=_l(
+                        "Svaret må højst være %(max)d tegn (sidegrænsen delt ligeligt mellem "
+                        "kriterierne).",
+                        max=budget,
+                    ),
+                ),
+            ],
+        )
     return type("DraftForm", (DraftFormBase,), fields)
 
 
@@ -184,8 +241,10 @@ class SubmitForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField(_l("Begrundelse for tilbagetrækning"), validators=[
-        InputRequired(_l("Skriv en begrundelse.")), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Begrundelse for tilbagetrækning"),
+        validators=[InputRequired(_l("Skriv en begrundelse.")), Length(max=2000)],
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -52,8 +52,11 @@ def get_or_create(db: Session, call: Call, organisation_id: int, actor_id: int) 
 
 
 def find(db: Session, call_id: int, organisation_id: int) -> Application | None:
-    return db.scalar(select(Application).where(Application.call_id == call_id,
-                                               Application.organisation_id == organisation_id))
+    return db.scalar(
+        select(Application).where(
+            Application.call_id == call_id, Application.organisation_id == organisation_id
+        )
+    )
 
 
 def effective_deadline(db: Session, app: Application) -> datetime:
@@ -62,14 +65,19 @@ def effective_deadline(db: Session, app: Application) -> datetime:
 
 
 def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineExtension | None:
-    return db.scalar(select(DeadlineExtension).where(
-        DeadlineExtension.call_id == call_id, DeadlineExtension.organisation_id == organisation_id))
+    return db.scalar(
+        select(DeadlineExtension).where(
+            DeadlineExtension.call_id == call_id,
+            DeadlineExtension.organisation_id == organisation_id,
+        )
+    )
 
 
 def is_editable(db: Session, app: Application, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return app.call.status == CallStatus.OPEN and rules.is_open(
-        now, app.call.opens_at, effective_deadline(db, app))
+        now, app.call.opens_at, effective_deadline(db, app)
+    )
 
 
 def _require_open(db: Session, app: Application) -> None:
@@ -106,9 +114,13 @@ def save_draft(db: Session, actor: User, app: Application, data: DraftData) -> N
 
 
 def live_attachments(db: Session, app: Application) -> list[Attachment]:
-    return list(db.scalars(select(Attachment).where(
-        Attachment.application_id == app.id, Attachment.removed_at.is_(None)
-    ).order_by(Attachment.id)))
+    return list(
+        db.scalars(
+            select(Attachment)
+            .where(Attachment.application_id == app.id, Attachment.removed_at.is_(None))
+            .order_by(Attachment.id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -121,8 +133,9 @@ class NewAttachment:
     criterion_id: int | None
 
 
-def add_attachment(db: Session, actor: User, app: Application, data: NewAttachment,
-                   max_total_bytes: int) -> Attachment:
+def add_attachment(
+    db: Session, actor: User, app: Application, data: NewAttachment, max_total_bytes: int
+) -> Attachment:
     _require_open(db, app)
     existing = live_attachments(db, app)
     total = sum(a.size_bytes for a in existing) + data.size_bytes
@@ -136,8 +149,15 @@ def add_attachment(db: Session, actor: User, app: Application, data: NewAttachme
     db.add(attachment)
     app.updated_at = utcnow()
     db.flush()
-    audit.record(db, actor.id, "attachment.added", attachment, application=app.id,
-                 sha256=data.sha256, pages=data.pages)
+    audit.record(
+        db,
+        actor.id,
+        "attachment.added",
+        attachment,
+        application=app.id,
+        sha256=data.sha256,
+        pages=data.pages,
+    )
     return attachment
 
 
@@ -153,14 +173,22 @@ def draft_of(db: Session, app: Application) -> rules.Draft:
     criteria = app.call.criteria_set.criteria
     org = app.organisation
     return rules.Draft(
-        cvr=org.cvr, members=org.members, field=org.field, sector=org.sector,
+        cvr=org.cvr,
+        members=org.members,
+        field=org.field,
+        sector=org.sector,
         answers={a.criterion_id: a.text for a in app.answers},
-        criteria=[(c.id, c.title) for c in criteria], extent=app.requested_extent or [],
-        capacity_courses=app.capacity_courses, staff_fte=app.staff_fte,
-        interviews_per_fte_week=app.interviews_per_fte_week, contact_name=app.contact_name,
+        criteria=[(c.id, c.title) for c in criteria],
+        extent=app.requested_extent or [],
+        capacity_courses=app.capacity_courses,
+        staff_fte=app.staff_fte,
+        interviews_per_fte_week=app.interviews_per_fte_week,
+        contact_name=app.contact_name,
         contact_email=app.contact_email,
         annex_pages=sum(a.pages for a in live_attachments(db, app)),
-        page_limit=app.call.page_limit, page_limit_with_annexes=app.call.page_limit_with_annexes)
+        page_limit=app.call.page_limit,
+        page_limit_with_annexes=app.call.page_limit_with_annexes,
+    )
 
 
 def content_of(db: Session, app: Application) -> dict[str, Any]:
@@ -168,19 +196,40 @@ def content_of(db: Session, app: Application) -> dict[str, Any]:
     org = app.organisation
     return {
         "call_id": app.call_id,
-        "organisation": {"id": org.id, "short_id": org.short_id, "name": org.name, "cvr": org.cvr,
-                         "members": org.members, "field": org.field, "sector": org.sector},
-        "answers": {str(a.criterion_id): a.text for a in sorted(app.answers,
-                                                                 key=lambda a: a.criterion_id)},
+        "organisation": {
+            "id": org.id,
+            "short_id": org.short_id,
+            "name": org.name,
+            "cvr": org.cvr,
+            "members": org.members,
+            "field": org.field,
+            "sector": org.sector,
+        },
+        "answers": {
+            str(a.criterion_id): a.text for a in sorted(app.answers, key=lambda a: a.criterion_id)
+        },
         "requested_extent": list(app.requested_extent or []),
-        "capacity": {"courses": app.capacity_courses, "staff_fte": app.staff_fte,
-                     "interviews_per_fte_week": app.interviews_per_fte_week},
-        "contact": {"name": app.contact_name, "email": app.contact_email,
-                    "phone": app.contact_phone},
-        "attachments": [{"id": a.id, "filename": a.filename, "sha256": a.sha256,
-                         "criterion_id": a.criterion_id, "size_bytes": a.size_bytes,
-                         "pages": a.pages}
-                        for a in live_attachments(db, app)],
+        "capacity": {
+            "courses": app.capacity_courses,
+            "staff_fte": app.staff_fte,
+            "interviews_per_fte_week": app.interviews_per_fte_week,
+        },
+        "contact": {
+            "name": app.contact_name,
+            "email": app.contact_email,
+            "phone": app.contact_phone,
+        },
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "sha256": a.sha256,
+                "criterion_id": a.criterion_id,
+                "size_bytes": a.size_bytes,
+                "pages": a.pages,
+            }
+            for a in live_attachments(db, app)
+        ],
     }
 
 
@@ -191,8 +240,13 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def submit(db: Session, actor: User, app: Application, expected_revision: int | None,
-           now: datetime | None = None) -> ApplicationVersion:
+def submit(
+    db: Session,
+    actor: User,
+    app: Application,
+    expected_revision: int | None,
+    now: datetime | None = None,
+) -> ApplicationVersion:
     """Freeze a new version. Only the signatory of the a-kasse submits; the deadline is checked
     against the server clock in this transaction; `expected_revision` (the revision the
     signatory saw) makes a double click or a concurrent submit yield one version."""
@@ -200,7 +254,8 @@ def submit(db: Session, actor: User, app: Application, expected_revision: int | 
         raise ApplicationError("not_signatory")
     now = now or utcnow()
     if app.call.status != CallStatus.OPEN or not rules.is_open(
-            now, app.call.opens_at, effective_deadline(db, app)):
+        now, app.call.opens_at, effective_deadline(db, app)
+    ):
         raise ApplicationError("closed")
     if expected_revision is not None and expected_revision != app.revision:
         raise ApplicationError("stale")
@@ -212,17 +267,34 @@ def submit(db: Session, actor: User, app: Application, expected_revision: int | 
 
 def _freeze(db: Session, actor: User, app: Application, now: datetime) -> ApplicationVersion:
     content = content_of(db, app)
-    number = (db.scalar(select(func.max(ApplicationVersion.number))
-                        .where(ApplicationVersion.application_id == app.id)) or 0) + 1
-    version = ApplicationVersion(number=number, submitted_at=now, submitted_by_id=actor.id,
-                                 content=content, content_hash=content_hash(content))
+    number = (
+        db.scalar(
+            select(func.max(ApplicationVersion.number)).where(
+                ApplicationVersion.application_id == app.id
+            )
+        )
+        or 0
+    ) + 1
+    version = ApplicationVersion(
+        number=number,
+        submitted_at=now,
+        submitted_by_id=actor.id,
+        content=content,
+        content_hash=content_hash(content),
+    )
     app.versions.append(version)
     app.status = ApplicationStatus.SUBMITTED
     app.withdrawal_reason = None
     app.updated_at = now
     db.flush()
-    audit.record(db, actor.id, "application.submitted", app, version=number,
-                 content_hash=version.content_hash)
+    audit.record(
+        db,
+        actor.id,
+        "application.submitted",
+        app,
+        version=number,
+        content_hash=version.content_hash,
+    )
     return version
 
 
@@ -249,19 +321,32 @@ def assessed_version(db: Session, app: Application) -> ApplicationVersion | None
     return eligible[-1] if eligible else None
 
 
-def grant_extension(db: Session, actor: User, call: Call, organisation_id: int,
-                    deadline_at: datetime, reason: str) -> DeadlineExtension:
+def grant_extension(
+    db: Session, actor: User, call: Call, organisation_id: int, deadline_at: datetime, reason: str
+) -> DeadlineExtension:
     if deadline_at <= call.deadline_at:
         raise ApplicationError("extension_not_later")
     ext = extension_for(db, call.id, organisation_id)
     if ext is None:
-        ext = DeadlineExtension(call_id=call.id, organisation_id=organisation_id,
-                                deadline_at=deadline_at, reason=reason, granted_by_id=actor.id)
+        ext = DeadlineExtension(
+            call_id=call.id,
+            organisation_id=organisation_id,
+            deadline_at=deadline_at,
+            reason=reason,
+            granted_by_id=actor.id,
+        )
         db.add(ext)
     else:
         ext.deadline_at, ext.reason, ext.granted_by_id = deadline_at, reason, actor.id
         ext.granted_at = utcnow()
     db.flush()
-    audit.record(db, actor.id, "call.extension_granted", call, organisation=organisation_id,
-                 deadline=deadline_at.isoformat(), reason=reason)
+    audit.record(
+        db,
+        actor.id,
+        "call.extension_granted",
+        call,
+        organisation=organisation_id,
+        deadline=deadline_at.isoformat(),
+        reason=reason,
+    )
     return ext

@@ -21,8 +21,15 @@ from portal.models import AuditEvent, utcnow
 GENESIS = "0" * 64
 
 
-def _digest(prev_hash: str, at: datetime, actor_id: int | None, action: str,
-            object_type: str | None, object_id: str | None, data: dict[str, Any]) -> str:
+def _digest(
+    prev_hash: str,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    data: dict[str, Any],
+) -> str:
     payload = json.dumps(
         {
             "at": at.isoformat(timespec="microseconds"),
@@ -44,8 +51,9 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
 
 
-def record(session: Session, actor_id: int | None, action: str, obj: Any = None,
-           **data: Any) -> AuditEvent:
+def record(
+    session: Session, actor_id: int | None, action: str, obj: Any = None, **data: Any
+) -> AuditEvent:
     _lock_chain(session)
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = last or GENESIS
@@ -54,8 +62,13 @@ def record(session: Session, actor_id: int | None, action: str, obj: Any = None,
     at = utcnow()
     clean = json.loads(json.dumps(data, default=str))
     event = AuditEvent(
-        at=at, actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
-        data=clean, prev_hash=prev_hash,
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=clean,
+        prev_hash=prev_hash,
         hash=_digest(prev_hash, at, actor_id, action, object_type, object_id, clean),
     )
     session.add(event)
@@ -81,8 +94,15 @@ def verify(session: Session) -> ChainReport:
     for event in session.scalars(query).yield_per(500):
         if event.prev_hash != prev_hash:
             return ChainReport(checked, event.id, "prev_hash does not match the previous event")
-        expected = _digest(prev_hash, event.at, event.actor_id, event.action,
-                           event.object_type, event.object_id, event.data)
+        expected = _digest(
+            prev_hash,
+            event.at,
+            event.actor_id,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.data,
+        )
         if event.hash != expected:
             return ChainReport(checked, event.id, "hash does not match the event's content")
         prev_hash = event.hash

@@ -53,10 +53,13 @@ def _recent_failures(db: Session, email: str, since: datetime) -> list[datetime]
     start = max(since, last_success) if last_success else since
     return list(
         db.scalars(
-            select(LoginAttempt.at).where(
-                LoginAttempt.email == email, LoginAttempt.success.is_(False),
+            select(LoginAttempt.at)
+            .where(
+                LoginAttempt.email == email,
+                LoginAttempt.success.is_(False),
                 LoginAttempt.at >= start,
-            ).order_by(LoginAttempt.at)
+            )
+            .order_by(LoginAttempt.at)
         )
     )
 
@@ -97,8 +100,15 @@ def open_session(db: Session, user: User, policy: LoginPolicy) -> str:
     """Create a server-side session and return its token (only the hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
-                       last_seen_at=now, expires_at=now + policy.session_lifetime))
+    db.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + policy.session_lifetime,
+        )
+    )
     audit.record(db, user.id, "login.succeeded", user)
     db.flush()
     return token

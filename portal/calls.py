@@ -22,7 +22,6 @@ from portal.models import (
     utcnow,
 )
 
-
 if TYPE_CHECKING:
     from portal.admin_forms import CriterionData
 
@@ -33,14 +32,27 @@ class CallError(ValueError):
 
 def create_default_criteria_set(db: Session, actor_id: int | None) -> CriteriaSet:
     """The six criteria of the policy text as a new draft version."""
-    version = (db.scalar(select(func.max(CriteriaSet.version))
-                         .where(CriteriaSet.family == DEFAULT_FAMILY)) or 0) + 1
-    cset = CriteriaSet(family=DEFAULT_FAMILY, version=version, title=DEFAULT_TITLE,
-                       status=CriteriaSetStatus.DRAFT)
+    version = (
+        db.scalar(select(func.max(CriteriaSet.version)).where(CriteriaSet.family == DEFAULT_FAMILY))
+        or 0
+    ) + 1
+    cset = CriteriaSet(
+        family=DEFAULT_FAMILY, version=version, title=DEFAULT_TITLE, status=CriteriaSetStatus.DRAFT
+    )
     for position, text in enumerate(DEFAULT_CRITERIA, start=1):
-        cset.criteria.append(Criterion(
-            position=position, title=text.title, guidance=text.guidance, evidence=text.evidence,
-            scale_min=0, scale_max=4, anchors=dict(ANCHORS), threshold=2, weight=1.0))
+        cset.criteria.append(
+            Criterion(
+                position=position,
+                title=text.title,
+                guidance=text.guidance,
+                evidence=text.evidence,
+                scale_min=0,
+                scale_max=4,
+                anchors=dict(ANCHORS),
+                threshold=2,
+                weight=1.0,
+            )
+        )
     db.add(cset)
     db.flush()
     audit.record(db, actor_id, "criteria_set.created", cset, version=version)
@@ -86,8 +98,9 @@ def create_call(db: Session, actor_id: int | None, data: NewCall, *, open_now: b
     return call
 
 
-def update_criterion(db: Session, actor_id: int | None, criterion: Criterion,
-                     data: CriterionData) -> None:
+def update_criterion(
+    db: Session, actor_id: int | None, criterion: Criterion, data: CriterionData
+) -> None:
     """Change a criterion of a draft set; a published set is frozen."""
     cset = db.get(CriteriaSet, criterion.criteria_set_id)
     if cset is None or cset.status != CriteriaSetStatus.DRAFT:
@@ -102,15 +115,27 @@ def update_criterion(db: Session, actor_id: int | None, criterion: Criterion,
 def new_version(db: Session, actor_id: int | None, source: CriteriaSet) -> CriteriaSet:
     """A draft copy of a set as the family's next version (the only way to change a
     published set)."""
-    version = (db.scalar(select(func.max(CriteriaSet.version))
-                         .where(CriteriaSet.family == source.family)) or 0) + 1
-    copy = CriteriaSet(family=source.family, version=version, title=source.title,
-                       status=CriteriaSetStatus.DRAFT)
+    version = (
+        db.scalar(select(func.max(CriteriaSet.version)).where(CriteriaSet.family == source.family))
+        or 0
+    ) + 1
+    copy = CriteriaSet(
+        family=source.family, version=version, title=source.title, status=CriteriaSetStatus.DRAFT
+    )
     for c in source.criteria:
-        copy.criteria.append(Criterion(
-            position=c.position, title=c.title, guidance=c.guidance, evidence=c.evidence,
-            scale_min=c.scale_min, scale_max=c.scale_max, anchors=dict(c.anchors),
-            threshold=c.threshold, weight=c.weight))
+        copy.criteria.append(
+            Criterion(
+                position=c.position,
+                title=c.title,
+                guidance=c.guidance,
+                evidence=c.evidence,
+                scale_min=c.scale_min,
+                scale_max=c.scale_max,
+                anchors=dict(c.anchors),
+                threshold=c.threshold,
+                weight=c.weight,
+            )
+        )
     db.add(copy)
     db.flush()
     audit.record(db, actor_id, "criteria_set.versioned", copy, source=source.id, version=version)
@@ -118,8 +143,11 @@ def new_version(db: Session, actor_id: int | None, source: CriteriaSet) -> Crite
 
 
 def counts_by_status(db: Session, call_id: int) -> dict[str, int]:
-    rows = db.execute(select(Application.status, func.count(Application.id))
-                      .where(Application.call_id == call_id).group_by(Application.status))
+    rows = db.execute(
+        select(Application.status, func.count(Application.id))
+        .where(Application.call_id == call_id)
+        .group_by(Application.status)
+    )
     counts = {status.value: 0 for status in ApplicationStatus}
     counts.update({status: count for status, count in rows})
     return counts

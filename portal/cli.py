@@ -19,8 +19,14 @@ from portal.users import NewUser, UserError, create_user
 
 
 def register_cli(app: Flask) -> None:
-    for command in (db_upgrade, load_reference_data_command, create_user_command,
-                    demo_data_command, demo_command, audit_verify):
+    for command in (
+        db_upgrade,
+        load_reference_data_command,
+        create_user_command,
+        demo_data_command,
+        demo_command,
+        audit_verify,
+    ):
         app.cli.add_command(command)
 
 
@@ -38,28 +44,45 @@ def load_reference_data_command() -> None:
     """Load municipalities, regions, exclusion lists and a-kasser."""
     report = load_reference_data(db.session())
     db.session().commit()
-    click.echo(f"loaded {report.regions} regions, {report.municipalities} municipalities, "
-               f"{report.exclusion_lists} exclusion list(s), {report.funds} a-kasser")
+    click.echo(
+        f"loaded {report.regions} regions, {report.municipalities} municipalities, "
+        f"{report.exclusion_lists} exclusion list(s), {report.funds} a-kasser"
+    )
 
 
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--organisation", "organisation", default=None,
-              help="Organisation id or short id (e.g. HK, STAR)")
+@click.option(
+    "--organisation",
+    "organisation",
+    default=None,
+    help="Organisation id or short id (e.g. HK, STAR)",
+)
 @click.option("--name", default=None, help="Full name (defaults to the e-mail)")
-@click.option("--password-stdin", is_flag=True, required=True,
-              help="Read the password from standard input")
-def create_user_command(email: str, role: str, organisation: str | None, name: str | None,
-                        password_stdin: bool) -> None:
+@click.option(
+    "--password-stdin", is_flag=True, required=True, help="Read the password from standard input"
+)
+def create_user_command(
+    email: str, role: str, organisation: str | None, name: str | None, password_stdin: bool
+) -> None:
     """Create a user account."""
     password = sys.stdin.readline().rstrip("\n")
     session = db.session()
     org_id = _organisation_id(organisation)
     try:
-        user = create_user(session, None, NewUser(email=email, name=name or email, role=Role(role),
-                                                  password=password, organisation_id=org_id))
+        user = create_user(
+            session,
+            None,
+            NewUser(
+                email=email,
+                name=name or email,
+                role=Role(role),
+                password=password,
+                organisation_id=org_id,
+            ),
+        )
     except UserError as error:
         raise click.ClickException(str(error)) from error
     session.commit()
@@ -70,7 +93,9 @@ def _organisation_id(value: str | None) -> int | None:
     if value is None:
         return None
     column = Organisation.id if value.isdigit() else Organisation.short_id
-    org_id = db.session().scalar(select(Organisation.id).where(column == (int(value) if value.isdigit() else value)))
+    org_id = db.session().scalar(
+        select(Organisation.id).where(column == (int(value) if value.isdigit() else value))
+    )
     if org_id is None:
         raise click.ClickException(f"organisation: no organisation {value!r}")
     return int(org_id)
@@ -101,7 +126,9 @@ def demo_command(port: int, host: str) -> None:
     click.echo(f"\nForsøgsportalen (demo) på http://{host}:{port}/login\n")
     click.echo(f"Demokonti (adgangskode «{DEMO_PASSWORD}»):")
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.email:<26} {ROLE_LABELS[account.role.value]} ({account.organisation})")
+        click.echo(
+            f"  {account.email:<26} {ROLE_LABELS[account.role.value]} ({account.organisation})"
+        )
     click.echo("")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
@@ -114,6 +141,9 @@ def audit_verify() -> None:
     if report.ok:
         click.echo(f"audit chain intact: {report.checked} events")
         return
-    click.echo(f"audit chain broken at event {report.broken_at}: {report.reason} "
-               f"({report.checked} events before it are intact)", err=True)
+    click.echo(
+        f"audit chain broken at event {report.broken_at}: {report.reason} "
+        f"({report.checked} events before it are intact)",
+        err=True,
+    )
     sys.exit(1)

@@ -3,7 +3,7 @@ environment variables prefixed `FLASK_` (e.g. `FLASK_DATABASE_URL`)."""
 
 from __future__ import annotations
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 
 
 class Defaults:

@@ -53,49 +53,87 @@ def _admin(db: Session, user: User) -> list[Task]:
     users = db.scalar(select(func.count(User.id))) or 0
     calls = _open_calls(db)
     return [
-        Task(_("Ansøgningsrunder"),
-             _("%(n)d åben ansøgningsrunde(r). Opret runder ud fra kriteriesæt og følg indsendelser.",
-               n=len(calls)), "admin.calls_list"),
-        Task(_("Kriteriesæt"), _("Opret, ret og offentliggør versioner af kriterierne."),
-             "admin.criteria_sets"),
+        Task(
+            _("Ansøgningsrunder"),
+            _(
+                "%(n)d åben ansøgningsrunde(r). Opret runder ud fra kriteriesæt og følg "
+                "indsendelser.",
+                n=len(calls),
+            ),
+            "admin.calls_list",
+        ),
+        Task(
+            _("Kriteriesæt"),
+            _("Opret, ret og offentliggør versioner af kriterierne."),
+            "admin.criteria_sets",
+        ),
         Task(_("Brugere"), _("%(n)d brugerkonti i portalen.", n=users)),
-        Task(_("Udbakke"), _("Læs de e-mails, portalen har sendt (kvitteringer og påmindelser)."),
-             "admin.outbox"),
-        Task(_("Revisionslog"), _("Kontrollér at revisionsloggens kæde er ubrudt."),
-             "admin.audit_log"),
+        Task(
+            _("Udbakke"),
+            _("Læs de e-mails, portalen har sendt (kvitteringer og påmindelser)."),
+            "admin.outbox",
+        ),
+        Task(
+            _("Revisionslog"),
+            _("Kontrollér at revisionsloggens kæde er ubrudt."),
+            "admin.audit_log",
+        ),
     ]
 
 
 def _assessor(db: Session, user: User) -> list[Task]:
     submitted = _count_applications(db, ApplicationStatus.SUBMITTED)
-    return [Task(_("Ansøgninger til vurdering"),
-                 _("%(n)d indsendte ansøgninger kan vurderes kriterie for kriterie.", n=submitted))]
+    return [
+        Task(
+            _("Ansøgninger til vurdering"),
+            _("%(n)d indsendte ansøgninger kan vurderes kriterie for kriterie.", n=submitted),
+        )
+    ]
 
 
 def _lead(db: Session, user: User) -> list[Task]:
     decided = db.scalar(select(func.count(EligibilityDecision.id))) or 0
     return [
         *_assessor(db, user),
-        Task(_("Afgørelser om støtteberettigelse"),
-             _("%(n)d afgørelser truffet. Fastlæg godkendt geografisk udstrækning og forbered "
-               "dialogmødet.", n=decided)),
+        Task(
+            _("Afgørelser om støtteberettigelse"),
+            _(
+                "%(n)d afgørelser truffet. Fastlæg godkendt geografisk udstrækning og forbered "
+                "dialogmødet.",
+                n=decided,
+            ),
+        ),
     ]
 
 
 def _fund(db: Session, user: User) -> list[Task]:
     tasks = []
     for call in _open_calls(db):
-        app = db.scalar(select(Application).where(
-            Application.call_id == call.id, Application.organisation_id == user.organisation_id))
+        app = db.scalar(
+            select(Application).where(
+                Application.call_id == call.id, Application.organisation_id == user.organisation_id
+            )
+        )
         state = _("ingen ansøgning endnu") if app is None else _status_text(app.status)
-        tasks.append(Task(call.title, _("Jeres ansøgning: %(state)s.", state=state),
-                          "applications.edit", {"call_id": call.id}))
+        tasks.append(
+            Task(
+                call.title,
+                _("Jeres ansøgning: %(state)s.", state=state),
+                "applications.edit",
+                {"call_id": call.id},
+            )
+        )
     if not tasks:
-        tasks.append(Task(_("Ingen åbne ansøgningsrunder"),
-                          _("Der er ingen åben ansøgningsrunde lige nu.")))
+        tasks.append(
+            Task(_("Ingen åbne ansøgningsrunder"), _("Der er ingen åben ansøgningsrunde lige nu."))
+        )
     if user.role == Role.DRAFTER:
-        tasks.append(Task(_("Din rolle"), _("Du kan skrive i udkastet; kun den "
-                                           "tegningsberettigede kan indsende.")))
+        tasks.append(
+            Task(
+                _("Din rolle"),
+                _("Du kan skrive i udkastet; kun den tegningsberettigede kan indsende."),
+            )
+        )
     return tasks
 
 
@@ -107,13 +145,23 @@ def _status_text(status: str) -> str:
 
 def _party(db: Session, user: User) -> list[Task]:
     runs = db.scalar(select(func.count(SelectionRun.id))) or 0
-    return [Task(_("Forslag til udvælgelse"),
-                 _("%(n)d beregnede forslag til udvælgelse af a-kasser kan gennemgås.", n=runs))]
+    return [
+        Task(
+            _("Forslag til udvælgelse"),
+            _("%(n)d beregnede forslag til udvælgelse af a-kasser kan gennemgås.", n=runs),
+        )
+    ]
 
 
 def _labour(db: Session, user: User) -> list[Task]:
     calls = list(db.scalars(select(Call).order_by(Call.id)))
     meeting = next((c.dialogue_meeting_on for c in calls if c.dialogue_meeting_on), None)
-    text = (_("Dialogmøde %(date)s om styrelsens fortolkning af kriterierne.",
-              date=meeting.strftime("%d.%m.%Y")) if meeting else _("Intet dialogmøde planlagt."))
+    text = (
+        _(
+            "Dialogmøde %(date)s om styrelsens fortolkning af kriterierne.",
+            date=meeting.strftime("%d.%m.%Y"),
+        )
+        if meeting
+        else _("Intet dialogmøde planlagt.")
+    )
     return [Task(_("Dialogmøde"), text)]

@@ -26,7 +26,7 @@ from portal.models import (
 from portal.reference import AGENCY_SHORT_ID, LABOUR_SHORT_ID, PARTIES_SHORT_ID
 from portal.users import NewUser, create_user
 
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts work only in demo mode
 DEMO_CALL_TITLE = "Ansøgningsrunde: a-kassernes kontaktforløb (demo)"
 
 
@@ -51,7 +51,7 @@ DEMO_ACCOUNTS = (
 )
 
 # (fund, state, requested extent, capacity); HK is left without an application to write one.
-DEMO_APPLICATIONS = (
+DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
     ("3F", "submitted", ["national"], 9000),
     ("AKA", "submitted", ["region:1084", "region:1082"], 6000),
     ("Krifa", "submitted", ["region:1083"], 4000),
@@ -82,10 +82,18 @@ def ensure_accounts(db: Session) -> list[User]:
     for account in DEMO_ACCOUNTS:
         user = db.scalar(select(User).where(User.email == account.email))
         if user is None:
-            user = create_user(db, None, NewUser(
-                email=account.email, name=account.name, role=account.role,
-                password=DEMO_PASSWORD, organisation_id=_org(db, account.organisation).id,
-                is_demo=True))
+            user = create_user(
+                db,
+                None,
+                NewUser(
+                    email=account.email,
+                    name=account.name,
+                    role=account.role,
+                    password=DEMO_PASSWORD,
+                    organisation_id=_org(db, account.organisation).id,
+                    is_demo=True,
+                ),
+            )
         users.append(user)
     return users
 
@@ -99,10 +107,17 @@ def load_demo_data(db: Session) -> Call:
     cset = calls.create_default_criteria_set(db, admin.id)
     calls.publish_criteria_set(db, admin.id, cset)
     now = utcnow()
-    call = calls.create_call(db, admin.id, calls.NewCall(
-        title=DEMO_CALL_TITLE, criteria_set_id=cset.id, opens_at=now - timedelta(days=14),
-        deadline_at=now + timedelta(days=30),
-        dialogue_meeting_on=(now + timedelta(days=45)).date()))
+    call = calls.create_call(
+        db,
+        admin.id,
+        calls.NewCall(
+            title=DEMO_CALL_TITLE,
+            criteria_set_id=cset.id,
+            opens_at=now - timedelta(days=14),
+            deadline_at=now + timedelta(days=30),
+            dialogue_meeting_on=(now + timedelta(days=45)).date(),
+        ),
+    )
     for short_id, state, extent, capacity in DEMO_APPLICATIONS:
         _demo_application(db, call, _org(db, short_id), state, extent, capacity, users)
     audit.record(db, admin.id, "demo.loaded", call)
@@ -111,23 +126,43 @@ def load_demo_data(db: Session) -> Call:
 
 def _demo_signatory(db: Session, org: Organisation) -> User:
     """A signatory who cannot log in, so seeded submissions carry a real signer."""
-    existing = db.scalar(select(User).where(User.organisation_id == org.id,
-                                            User.role == Role.SIGNATORY,
-                                            User.is_active.is_(True)).order_by(User.id))
+    existing = db.scalar(
+        select(User)
+        .where(
+            User.organisation_id == org.id, User.role == Role.SIGNATORY, User.is_active.is_(True)
+        )
+        .order_by(User.id)
+    )
     if existing is not None:
         return existing
     email = f"underskriver@{org.short_id.lower()}.demo.dk"
     user = db.scalar(select(User).where(User.email == email))
     if user is None:
-        user = create_user(db, None, NewUser(
-            email=email, name=f"Underskriver, {org.short_id}", role=Role.SIGNATORY,
-            password=secrets.token_urlsafe(24), organisation_id=org.id, is_demo=True))
+        user = create_user(
+            db,
+            None,
+            NewUser(
+                email=email,
+                name=f"Underskriver, {org.short_id}",
+                role=Role.SIGNATORY,
+                password=secrets.token_urlsafe(24),
+                organisation_id=org.id,
+                is_demo=True,
+            ),
+        )
         user.is_active = False
     return user
 
 
-def _demo_application(db: Session, call: Call, org: Organisation, state: str,
-                      extent: list[str], capacity: int | None, users: dict[str, User]) -> None:
+def _demo_application(
+    db: Session,
+    call: Call,
+    org: Organisation,
+    state: str,
+    extent: list[str],
+    capacity: int | None,
+    users: dict[str, User],
+) -> None:
     signer = _demo_signatory(db, org)
     app = applications.get_or_create(db, call, org.id, signer.id)
     org.cvr = org.cvr or f"{30000000 + org.id * 7919:08d}"
@@ -142,8 +177,12 @@ def _demo_application(db: Session, call: Call, org: Organisation, state: str,
     criteria = call.criteria_set.criteria
     filled = criteria if state != "draft" else criteria[:2]
     for criterion in filled:
-        applications.set_answer(db, app, criterion.id,
-                                f"{org.name} beskriver her sin indsats: {criterion.title.lower()}.")
+        applications.set_answer(
+            db,
+            app,
+            criterion.id,
+            f"{org.name} beskriver her sin indsats: {criterion.title.lower()}.",
+        )
     db.flush()
     if state == "draft":
         return
@@ -155,19 +194,32 @@ def _demo_application(db: Session, call: Call, org: Organisation, state: str,
     if state == "withdrawn":
         applications.withdraw(db, signer, app, "A-kassen har valgt ikke at deltage alligevel.")
     if state in ("eligible", "not_eligible"):
-        _demo_decision(db, version.id, state == "eligible", extent, capacity,
-                       users["leder@demo.dk"])
+        _demo_decision(
+            db, version.id, state == "eligible", extent, capacity, users["leder@demo.dk"]
+        )
 
 
-def _demo_decision(db: Session, version_id: int, eligible: bool, extent: list[str],
-                   capacity: int | None, lead: User) -> None:
+def _demo_decision(
+    db: Session,
+    version_id: int,
+    eligible: bool,
+    extent: list[str],
+    capacity: int | None,
+    lead: User,
+) -> None:
     from geo.extents import resolve_extent
 
     decision = EligibilityDecision(
-        version_id=version_id, eligible=eligible, decided_by_id=lead.id,
+        version_id=version_id,
+        eligible=eligible,
+        decided_by_id=lead.id,
         approved_capacity=capacity if eligible else None,
-        reasoning=("Ansøgningen lever op til alle seks kriterier." if eligible else
-                   "Ansøgningen belyser ikke kriterium 5 (profilafklaring) tilstrækkeligt."))
+        reasoning=(
+            "Ansøgningen lever op til alle seks kriterier."
+            if eligible
+            else "Ansøgningen belyser ikke kriterium 5 (profilafklaring) tilstrækkeligt."
+        ),
+    )
     if eligible:
         codes = resolve_extent(extent).codes
         known = set(db.scalars(select(Municipality.code)))

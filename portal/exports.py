@@ -19,9 +19,21 @@ from portal.models import Application, ApplicationStatus, Attachment, Call
 from portal.pdf import render_pdf
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-HEADER = ["A-kasse", "Kort id", "CVR", "Status", "Version", "Indsendt (dansk tid)",
-          "SHA-256", "Geografisk udstrækning", "Forløb om året", "Årsværk",
-          "Samtaler pr. årsværk pr. uge", "Kontaktperson", "Kontakt-e-mail"]
+HEADER = [
+    "A-kasse",
+    "Kort id",
+    "CVR",
+    "Status",
+    "Version",
+    "Indsendt (dansk tid)",
+    "SHA-256",
+    "Geografisk udstrækning",
+    "Forløb om året",
+    "Årsværk",
+    "Samtaler pr. årsværk pr. uge",
+    "Kontaktperson",
+    "Kontakt-e-mail",
+]
 
 
 @dataclass(frozen=True)
@@ -35,25 +47,41 @@ def submitted_rows(db: Session, call: Call) -> list[Row]:
     apps = db.scalars(select(Application).where(Application.call_id == call.id)).all()
     rows = []
     for app in sorted(apps, key=lambda a: a.organisation.name):
-        version = applications.assessed_version(db, app) or (app.versions[-1] if app.versions
-                                                             else None)
+        version = applications.assessed_version(db, app) or (
+            app.versions[-1] if app.versions else None
+        )
         if version is None:
             continue
         content = version.content
         capacity = content["capacity"]
-        rows.append(Row((
-            content["organisation"]["name"], content["organisation"]["short_id"],
-            content["organisation"]["cvr"] or "", _status(app.status), version.number,
-            _local(version.submitted_at), version.content_hash,
-            receipts.extent_words(db, content["requested_extent"]), capacity["courses"],
-            capacity["staff_fte"], capacity["interviews_per_fte_week"],
-            content["contact"]["name"] or "", content["contact"]["email"] or "")))
+        rows.append(
+            Row(
+                (
+                    content["organisation"]["name"],
+                    content["organisation"]["short_id"],
+                    content["organisation"]["cvr"] or "",
+                    _status(app.status),
+                    version.number,
+                    _local(version.submitted_at),
+                    version.content_hash,
+                    receipts.extent_words(db, content["requested_extent"]),
+                    capacity["courses"],
+                    capacity["staff_fte"],
+                    capacity["interviews_per_fte_week"],
+                    content["contact"]["name"] or "",
+                    content["contact"]["email"] or "",
+                )
+            )
+        )
     return rows
 
 
 def _status(status: str) -> str:
-    return {ApplicationStatus.SUBMITTED: "Indsendt", ApplicationStatus.WITHDRAWN:
-            "Trukket tilbage", ApplicationStatus.DRAFT: "Kladde"}[ApplicationStatus(status)]
+    return {
+        ApplicationStatus.SUBMITTED: "Indsendt",
+        ApplicationStatus.WITHDRAWN: "Trukket tilbage",
+        ApplicationStatus.DRAFT: "Kladde",
+    }[ApplicationStatus(status)]
 
 
 def _local(value: datetime) -> str:
@@ -86,15 +114,24 @@ def dossier(db: Session, app: Application, config: Mapping[str, object]) -> byte
     """A zip of the assessed (or last) version: answers PDF, receipt and attachments."""
     version = applications.assessed_version(db, app) or app.versions[-1]
     content = version.content
-    criteria = [{"position": c.position, "title": c.title,
-                 "answer": content["answers"].get(str(c.id), "")}
-                for c in app.call.criteria_set.criteria]
-    answers_pdf = render_pdf("pdf/answers.html", {
-        "fund_name": content["organisation"]["name"], "call_title": app.call.title,
-        "version_number": version.number, "submitted_at": version.submitted_at,
-        "content_hash": version.content_hash, "criteria": criteria,
-        "extent": receipts.extent_words(db, content["requested_extent"]),
-        "capacity": dict(content["capacity"]), "contact": dict(content["contact"])})
+    criteria = [
+        {"position": c.position, "title": c.title, "answer": content["answers"].get(str(c.id), "")}
+        for c in app.call.criteria_set.criteria
+    ]
+    answers_pdf = render_pdf(
+        "pdf/answers.html",
+        {
+            "fund_name": content["organisation"]["name"],
+            "call_title": app.call.title,
+            "version_number": version.number,
+            "submitted_at": version.submitted_at,
+            "content_hash": version.content_hash,
+            "criteria": criteria,
+            "extent": receipts.extent_words(db, content["requested_extent"]),
+            "capacity": dict(content["capacity"]),
+            "contact": dict(content["contact"]),
+        },
+    )
     buffer = io.BytesIO()
     prefix = f"{app.organisation.short_id.lower()}-version-{version.number}"
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

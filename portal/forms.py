@@ -10,20 +10,28 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        _l("E-mail"), validators=[DataRequired(_l("Skriv din e-mailadresse.")),
-                                  Email(_l("Skriv en gyldig e-mailadresse, fx navn@akasse.dk."))]
+        _l("E-mail"),
+        validators=[
+            DataRequired(_l("Skriv din e-mailadresse.")),
+            Email(_l("Skriv en gyldig e-mailadresse, fx navn@akasse.dk.")),
+        ],
     )
-    password = PasswordField(_l("Adgangskode"),
-                             validators=[DataRequired(_l("Skriv din adgangskode."))])
+    password = PasswordField(
+        _l("Adgangskode"), validators=[DataRequired(_l("Skriv din adgangskode."))]
+    )
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Nuværende adgangskode"),
-                            validators=[DataRequired(_l("Skriv din nuværende adgangskode."))])
+    current = PasswordField(
+        _l("Nuværende adgangskode"),
+        validators=[DataRequired(_l("Skriv din nuværende adgangskode."))],
+    )
     new = PasswordField(
         _l("Ny adgangskode"),
-        validators=[DataRequired(_l("Skriv en ny adgangskode.")),
-                    Length(min=12, max=200, message=_l("Den nye adgangskode skal have mindst 12 tegn."))],
+        validators=[
+            DataRequired(_l("Skriv en ny adgangskode.")),
+            Length(min=12, max=200, message=_l("Den nye adgangskode skal have mindst 12 tegn.")),
+        ],
     )
     repeat = PasswordField(
         _l("Gentag ny adgangskode"),

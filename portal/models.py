@@ -196,7 +196,9 @@ class ExclusionList(Base):
     period: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(Text)
 
-    entries: Mapped[list[ExclusionEntry]] = relationship(order_by="ExclusionEntry.municipality_code")
+    entries: Mapped[list[ExclusionEntry]] = relationship(
+        order_by="ExclusionEntry.municipality_code"
+    )
 
 
 class ExclusionEntry(Base):
@@ -252,9 +254,7 @@ class Criterion(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    criteria_set_id: Mapped[int] = mapped_column(
-        ForeignKey("criteria_sets.id", ondelete="CASCADE")
-    )
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("criteria_sets.id", ondelete="CASCADE"))
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     guidance: Mapped[str] = mapped_column(Text)
@@ -308,9 +308,7 @@ class Call(Base):
 
 class DeadlineExtension(Base):
     __tablename__ = "deadline_extensions"
-    __table_args__ = (
-        UniqueConstraint("call_id", "organisation_id", name="uq_extension_per_fund"),
-    )
+    __table_args__ = (UniqueConstraint("call_id", "organisation_id", name="uq_extension_per_fund"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))

@@ -34,9 +34,12 @@ def build_receipt(db: Session, version: ApplicationVersion) -> bytes:
     criteria = app.call.criteria_set.criteria
     signer = db.get(User, version.submitted_by_id)
     context = receipt_context(
-        fund_name=content["organisation"]["name"], fund_cvr=content["organisation"]["cvr"],
-        call_title=app.call.title, version_number=version.number,
-        submitted_at=version.submitted_at, submitted_by=signer.name if signer else "",
+        fund_name=content["organisation"]["name"],
+        fund_cvr=content["organisation"]["cvr"],
+        call_title=app.call.title,
+        version_number=version.number,
+        submitted_at=version.submitted_at,
+        submitted_by=signer.name if signer else "",
         content_hash=version.content_hash,
         criteria=[(c.title, content["answers"].get(str(c.id), "")) for c in criteria],
         attachments=[(a["filename"], a["pages"], a["sha256"]) for a in content["attachments"]],
@@ -50,33 +53,52 @@ def build_receipt(db: Session, version: ApplicationVersion) -> bytes:
 
 def issue_receipt(db: Session, version: ApplicationVersion) -> StoredFile:
     """Render and keep the receipt PDF in the submission's transaction."""
-    stored = StoredFile(kind="receipt", version_id=version.id,
-                        filename=receipt_filename(version), content=build_receipt(db, version))
+    stored = StoredFile(
+        kind="receipt",
+        version_id=version.id,
+        filename=receipt_filename(version),
+        content=build_receipt(db, version),
+    )
     db.add(stored)
     db.flush()
     return stored
 
 
 def stored_receipt(db: Session, version: ApplicationVersion) -> StoredFile | None:
-    return db.scalar(select(StoredFile).where(StoredFile.version_id == version.id,
-                                              StoredFile.kind == "receipt"))
+    return db.scalar(
+        select(StoredFile).where(StoredFile.version_id == version.id, StoredFile.kind == "receipt")
+    )
 
 
-def mail_receipt(db: Session, config: Mapping[str, object], version: ApplicationVersion,
-                 receipt: StoredFile) -> bool:
+def mail_receipt(
+    db: Session, config: Mapping[str, object], version: ApplicationVersion, receipt: StoredFile
+) -> bool:
     """E-mail the receipt after the commit; a failure is logged and reported, never fatal."""
     app = version.application
     signer = db.get(User, version.submitted_by_id)
-    recipients = sorted({address for address in (signer.email if signer else None,
-                                                 app.contact_email) if address})
-    subject = _("Kvittering: %(fund)s har indsendt ansøgning (version %(n)d)",
-                fund=app.organisation.name, n=version.number)
-    body = _("Ansøgningen til «%(call)s» er modtaget.\n\nVersion: %(n)d\nSHA-256: %(hash)s\n\n"
-             "Kvitteringen er vedhæftet som PDF.", call=app.call.title, n=version.number,
-             hash=version.content_hash)
+    recipients = sorted(
+        {address for address in (signer.email if signer else None, app.contact_email) if address}
+    )
+    subject = _(
+        "Kvittering: %(fund)s har indsendt ansøgning (version %(n)d)",
+        fund=app.organisation.name,
+        n=version.number,
+    )
+    body = _(
+        "Ansøgningen til «%(call)s» er modtaget.\n\nVersion: %(n)d\nSHA-256: %(hash)s\n\n"
+        "Kvitteringen er vedhæftet som PDF.",
+        call=app.call.title,
+        n=version.number,
+        hash=version.content_hash,
+    )
     try:
-        send_mail(config, recipients, subject, body,
-                  [(receipt.filename, "application/pdf", receipt.content)])
+        send_mail(
+            config,
+            recipients,
+            subject,
+            body,
+            [(receipt.filename, "application/pdf", receipt.content)],
+        )
     except OSError:
         log.exception("receipt mail failed for version %s", version.id)
         return False

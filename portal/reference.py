@@ -55,11 +55,17 @@ def _load_regions(db: Session) -> int:
 def _load_municipalities(db: Session) -> int:
     frame = geo_ref.municipalities()
     for code, row in frame.iterrows():
-        db.merge(Municipality(
-            code=str(code), name=str(row["name"]), region_code=str(row["region_code"]),
-            population=int(row["population"]), area_km2=float(row["area_km2"]),
-            centroid_lon=float(row["centroid_lon"]), centroid_lat=float(row["centroid_lat"]),
-        ))
+        db.merge(
+            Municipality(
+                code=str(code),
+                name=str(row["name"]),
+                region_code=str(row["region_code"]),
+                population=int(row["population"]),
+                area_km2=float(row["area_km2"]),
+                centroid_lon=float(row["centroid_lon"]),
+                centroid_lat=float(row["centroid_lat"]),
+            )
+        )
     db.flush()
     return len(frame)
 

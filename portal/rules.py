@@ -77,22 +77,27 @@ def checklist(draft: Draft) -> list[ChecklistItem]:
         _item("field", N_("Fagligt område og sektor"), bool(draft.field and draft.sector)),
     ]
     for criterion_id, title in draft.criteria:
-        items.append(_answer_item(criterion_id, title, draft.answers.get(criterion_id, ""),
-                                  budget))
+        items.append(_answer_item(criterion_id, title, draft.answers.get(criterion_id, ""), budget))
     items += [
         _item("extent", N_("Ønsket geografisk udstrækning"), bool(draft.extent)),
-        _item("capacity", N_("Kapacitet: forløb om året, årsværk og samtaler pr. årsværk"),
-              None not in (draft.capacity_courses, draft.staff_fte,
-                           draft.interviews_per_fte_week)),
-        _item("contact", N_("Kontaktperson med e-mail"),
-              bool(draft.contact_name and draft.contact_email)),
+        _item(
+            "capacity",
+            N_("Kapacitet: forløb om året, årsværk og samtaler pr. årsværk"),
+            None not in (draft.capacity_courses, draft.staff_fte, draft.interviews_per_fte_week),
+        ),
+        _item(
+            "contact",
+            N_("Kontaktperson med e-mail"),
+            bool(draft.contact_name and draft.contact_email),
+        ),
         _annex_item(draft),
     ]
     return items
 
 
-def _item(key: str, label: str, done: bool, problem: str | None = None,
-          **params: int) -> ChecklistItem:
+def _item(
+    key: str, label: str, done: bool, problem: str | None = None, **params: int
+) -> ChecklistItem:
     return ChecklistItem(key=key, label=label, done=done, problem=problem, params=params)
 
 
@@ -101,17 +106,28 @@ def _answer_item(criterion_id: int, title: str, text: str, budget: int) -> Check
     if not text.strip():
         return _item(key, title, False, N_("Kriteriet er ikke besvaret."))
     if len(text) > budget:
-        return _item(key, title, False, N_("Svaret er %(length)d tegn; grænsen er %(budget)d."),
-                     length=len(text), budget=budget)
+        return _item(
+            key,
+            title,
+            False,
+            N_("Svaret er %(length)d tegn; grænsen er %(budget)d."),
+            length=len(text),
+            budget=budget,
+        )
     return _item(key, title, True)
 
 
 def _annex_item(draft: Draft) -> ChecklistItem:
     limit = annex_page_budget(draft.page_limit, draft.page_limit_with_annexes)
     if draft.annex_pages > limit:
-        return _item("annexes", N_("Bilag inden for sidegrænsen"), False,
-                     N_("Bilagene fylder %(pages)d sider; grænsen er %(limit)d."),
-                     pages=draft.annex_pages, limit=limit)
+        return _item(
+            "annexes",
+            N_("Bilag inden for sidegrænsen"),
+            False,
+            N_("Bilagene fylder %(pages)d sider; grænsen er %(limit)d."),
+            pages=draft.annex_pages,
+            limit=limit,
+        )
     return _item("annexes", N_("Bilag inden for sidegrænsen"), True)
 
 

@@ -36,8 +36,14 @@ def create_user(db: Session, actor_id: int | None, data: NewUser) -> User:
     if len(data.password) < 12 and not data.is_demo:
         raise UserError("password: must be at least 12 characters")
     _check_organisation(db, data.role, data.organisation_id)
-    user = User(email=email, name=data.name, role=data.role, password_hash=hash_password(data.password),
-                organisation_id=data.organisation_id, is_demo=data.is_demo)
+    user = User(
+        email=email,
+        name=data.name,
+        role=data.role,
+        password_hash=hash_password(data.password),
+        organisation_id=data.organisation_id,
+        is_demo=data.is_demo,
+    )
     db.add(user)
     db.flush()
     audit.record(db, actor_id, "user.created", user, role=str(data.role))

@@ -56,14 +56,20 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 # Reference tables are loaded once per run and left in place between tests.
-REFERENCE_TABLES = {"regions", "municipalities", "exclusion_lists", "exclusion_entries",
-                    "organisations"}
+REFERENCE_TABLES = {
+    "regions",
+    "municipalities",
+    "exclusion_lists",
+    "exclusion_entries",
+    "organisations",
+}
 
 
 def _reset_postgres(url: str) -> None:
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables
-                       if t.name not in REFERENCE_TABLES)
+    tables = ", ".join(
+        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES
+    )
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -81,13 +87,15 @@ def database_url(database_template: str, tmp_path: Path) -> str:
 
 @pytest.fixture()
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": database_url,
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url,
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+        }
+    )
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -113,17 +121,28 @@ def db(app: Flask) -> Iterator[Session]:
 
 @pytest.fixture()
 def make_user(db: Session) -> Any:
-    def factory(role: Role, organisation: str | None = None, email: str | None = None,
-                **extra: Any) -> User:
+    def factory(
+        role: Role, organisation: str | None = None, email: str | None = None, **extra: Any
+    ) -> User:
         org_id = None
         if organisation is not None:
             org_id = db.query(Organisation.id).filter_by(short_id=organisation).scalar()
         address = email or f"{role.value}-{organisation or 'x'}@test.dk".lower()
-        user = create_user(db, None, NewUser(email=address, name=f"Test {role.value}", role=role,
-                                             password=TEST_PASSWORD, organisation_id=org_id,
-                                             **extra))
+        user = create_user(
+            db,
+            None,
+            NewUser(
+                email=address,
+                name=f"Test {role.value}",
+                role=role,
+                password=TEST_PASSWORD,
+                organisation_id=org_id,
+                **extra,
+            ),
+        )
         db.commit()
         return user
+
     return factory
 
 
@@ -137,5 +156,6 @@ def csrf_token(html: str) -> str:
 
 def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD) -> Any:
     page = client.get("/login").get_data(as_text=True)
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": csrf_token(page)})
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page)}
+    )

@@ -21,16 +21,20 @@ def test_pure_package_imports_no_framework(package: str) -> None:
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
 
 
 def test_selection_does_not_import_geo() -> None:
-    code = ("import importlib, pkgutil, sys, selection\n"
-            "for m in pkgutil.walk_packages(selection.__path__, 'selection.'):\n"
-            "    importlib.import_module(m.name)\n"
-            "print('geo' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import importlib, pkgutil, sys, selection\n"
+        "for m in pkgutil.walk_packages(selection.__path__, 'selection.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print('geo' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

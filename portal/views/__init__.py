@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,8 +29,10 @@ NAVIGATION = [
 
 ROLE_INTROS = {
     "admin": _l("Du administrerer ansøgningsrunder, kriteriesæt og brugere."),
-    "lead_assessor": _l("Du leder vurderingen af ansøgningerne og træffer afgørelser om "
-                        "støtteberettigelse og geografisk udstrækning."),
+    "lead_assessor": _l(
+        "Du leder vurderingen af ansøgningerne og træffer afgørelser om "
+        "støtteberettigelse og geografisk udstrækning."
+    ),
     "assessor": _l("Du vurderer ansøgningerne kriterie for kriterie."),
     "signatory": _l("Du kan skrive, indsende og trække jeres a-kasses ansøgning tilbage."),
     "drafter": _l("Du kan skrive i jeres a-kasses ansøgning."),
@@ -43,6 +46,15 @@ class NavItem:
     url: str
     label: str
     active: bool
+
+
+def require_permission(permission: str) -> ResponseReturnValue | None:
+    """For a blueprint's before_request: send the anonymous to login, refuse the rest (403)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not auth_service.can(current_user.user, permission):
+        abort(403)
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -76,6 +88,7 @@ def _template_globals() -> dict[str, Any]:
         "status_label": lambda status: str(APPLICATION_STATUS_LABELS.get(status, status)),
         "role_intro": lambda role: str(ROLE_INTROS.get(role, "")),
         "nav_items": _nav_items,
-        "can": lambda permission: current_user.is_authenticated
-        and auth_service.can(current_user.user, permission),
+        "can": lambda permission: (
+            current_user.is_authenticated and auth_service.can(current_user.user, permission)
+        ),
     }

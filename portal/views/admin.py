@@ -15,11 +15,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from portal import applications, audit, auth, calls, db, exports, mail, reminders
+from portal import applications, audit, calls, db, exports, mail, reminders
 from portal.admin_forms import (
     CallForm,
     CriterionForm,
@@ -40,15 +41,14 @@ from portal.models import (
     OrganisationKind,
     utcnow,
 )
+from portal.views import require_permission
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
-@login_required
-def _require_admin() -> None:
-    if not auth.can(current_user.user, "manage_calls"):
-        abort(403)
+def _require_admin() -> ResponseReturnValue | None:
+    return require_permission("manage_calls")
 
 
 def _get_or_404(model: type, ident: int):  # type: ignore[no-untyped-def]
@@ -63,19 +63,27 @@ def _get_or_404(model: type, ident: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/kriterier")
 def criteria_sets() -> str:
-    sets = db.session().scalars(select(CriteriaSet).order_by(CriteriaSet.family,
-                                                             CriteriaSet.version.desc())).all()
+    sets = (
+        db.session()
+        .scalars(select(CriteriaSet).order_by(CriteriaSet.family, CriteriaSet.version.desc()))
+        .all()
+    )
     return render_template("admin/criteria_sets.html", sets=sets, form=ConfirmForm())
 
 
 @bp.route("/kriterier/ny", methods=["POST"])
-def create_criteria_set() -> Response:
+def create_criteria_set() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     cset = calls.create_default_criteria_set(db.session(), current_user.id)
     db.session().commit()
-    flash(_("Et nyt kriteriesæt (version %(v)d) er oprettet som kladde med de seks kriterier.",
-            v=cset.version), "success")
+    flash(
+        _(
+            "Et nyt kriteriesæt (version %(v)d) er oprettet som kladde med de seks kriterier.",
+            v=cset.version,
+        ),
+        "success",
+    )
     return redirect(url_for(".criteria_set", set_id=cset.id))
 
 
@@ -86,7 +94,7 @@ def criteria_set(set_id: int) -> str:
 
 
 @bp.route("/kriterier/<int:set_id>/offentliggoer", methods=["POST"])
-def publish_criteria_set(set_id: int) -> Response:
+def publish_criteria_set(set_id: int) -> ResponseReturnValue:
     cset = _get_or_404(CriteriaSet, set_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -100,7 +108,7 @@ def publish_criteria_set(set_id: int) -> Response:
 
 
 @bp.route("/kriterier/<int:set_id>/ny-version", methods=["POST"])
-def version_criteria_set(set_id: int) -> Response:
+def version_criteria_set(set_id: int) -> ResponseReturnValue:
     cset = _get_or_404(CriteriaSet, set_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -111,16 +119,20 @@ def version_criteria_set(set_id: int) -> Response:
 
 
 @bp.route("/kriterium/<int:criterion_id>", methods=["GET", "POST"])
-def edit_criterion(criterion_id: int) -> str | Response:
+def edit_criterion(criterion_id: int) -> ResponseReturnValue:
     criterion = _get_or_404(Criterion, criterion_id)
-    cset = db.session().get(CriteriaSet, criterion.criteria_set_id)
+    cset: CriteriaSet = _get_or_404(CriteriaSet, criterion.criteria_set_id)
     if cset.status != CriteriaSetStatus.DRAFT:
         flash(_("Et offentliggjort kriteriesæt kan ikke ændres. Lav en ny version."), "error")
         return redirect(url_for(".criteria_set", set_id=cset.id))
-    initial = {"title": criterion.title, "guidance": criterion.guidance,
-               "evidence": criterion.evidence, "threshold": criterion.threshold,
-               "weight": criterion.weight,
-               **{f"anchor_{i}": criterion.anchors.get(str(i), "") for i in range(5)}}
+    initial = {
+        "title": criterion.title,
+        "guidance": criterion.guidance,
+        "evidence": criterion.evidence,
+        "threshold": criterion.threshold,
+        "weight": criterion.weight,
+        **{f"anchor_{i}": criterion.anchors.get(str(i), "") for i in range(5)},
+    }
     form = CriterionForm(data=None if request.method == "POST" else initial)
     if form.validate_on_submit():
         calls.update_criterion(db.session(), current_user.id, criterion, form.to_criterion())
@@ -143,19 +155,26 @@ def calls_list() -> str:
 
 def _call_form() -> CallForm:
     now = utcnow()
-    initial = {"opens_at": utc_to_local_naive(now).replace(second=0, microsecond=0),
-               "deadline_at": utc_to_local_naive(now + timedelta(days=60)).replace(
-                   hour=12, minute=0, second=0, microsecond=0)}
+    initial = {
+        "opens_at": utc_to_local_naive(now).replace(second=0, microsecond=0),
+        "deadline_at": utc_to_local_naive(now + timedelta(days=60)).replace(
+            hour=12, minute=0, second=0, microsecond=0
+        ),
+    }
     form = CallForm(data=None if request.method == "POST" else initial)
-    published = db.session().scalars(select(CriteriaSet).where(
-        CriteriaSet.status == CriteriaSetStatus.PUBLISHED).order_by(CriteriaSet.id.desc()))
-    set_choices(form.criteria_set_id, [(s.id, f"{s.title} (version {s.version})")
-                                       for s in published])
+    published = db.session().scalars(
+        select(CriteriaSet)
+        .where(CriteriaSet.status == CriteriaSetStatus.PUBLISHED)
+        .order_by(CriteriaSet.id.desc())
+    )
+    set_choices(
+        form.criteria_set_id, [(s.id, f"{s.title} (version {s.version})") for s in published]
+    )
     return form
 
 
 @bp.route("/runder/ny", methods=["GET", "POST"])
-def create_call() -> str | Response:
+def create_call() -> ResponseReturnValue:
     form = _call_form()
     if form.validate_on_submit():
         call = calls.create_call(db.session(), current_user.id, form.to_call())
@@ -166,31 +185,45 @@ def create_call() -> str | Response:
 
 
 @bp.route("/runder/<int:call_id>", methods=["GET", "POST"])
-def call_detail(call_id: int) -> str | Response:
+def call_detail(call_id: int) -> ResponseReturnValue:
     call = _get_or_404(Call, call_id)
     session = db.session()
     form = ExtensionForm()
-    funds = session.scalars(select(Organisation).where(
-        Organisation.kind == OrganisationKind.FUND).order_by(Organisation.name)).all()
+    funds = session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.FUND)
+        .order_by(Organisation.name)
+    ).all()
     set_choices(form.organisation_id, [(f.id, f.name) for f in funds])
     if form.validate_on_submit():
         return _grant_extension(call, form)
     apps = session.scalars(select(Application).where(Application.call_id == call.id)).all()
     rows = {a.id: applications.assessed_version(session, a) for a in apps}
     return render_template(
-        "admin/call.html", call=call, form=form, confirm=ConfirmForm(),
+        "admin/call.html",
+        call=call,
+        form=form,
+        confirm=ConfirmForm(),
         counts=calls.counts_by_status(session, call.id),
-        apps=sorted(apps, key=lambda a: a.organisation.name), assessed=rows,
-        extensions={a.organisation_id: applications.extension_for(session, call.id,
-                                                                   a.organisation_id)
-                    for a in apps})
+        apps=sorted(apps, key=lambda a: a.organisation.name),
+        assessed=rows,
+        extensions={
+            a.organisation_id: applications.extension_for(session, call.id, a.organisation_id)
+            for a in apps
+        },
+    )
 
 
-def _grant_extension(call: Call, form: ExtensionForm) -> Response:
+def _grant_extension(call: Call, form: ExtensionForm) -> ResponseReturnValue:
     try:
-        applications.grant_extension(db.session(), current_user.user, call,
-                                     int(form.organisation_id.data),
-                                     local_to_utc(form.deadline_at.data), form.reason.data or "")
+        applications.grant_extension(
+            db.session(),
+            current_user.user,
+            call,
+            int(form.organisation_id.data),
+            local_to_utc(form.deadline_at.data),
+            form.reason.data or "",
+        )
         db.session().commit()
         flash(_("Fristforlængelsen er givet og logget."), "success")
     except applications.ApplicationError:
@@ -199,7 +232,7 @@ def _grant_extension(call: Call, form: ExtensionForm) -> Response:
 
 
 @bp.route("/runder/<int:call_id>/eksport.<fmt>")
-def export(call_id: int, fmt: str) -> Response:
+def export(call_id: int, fmt: str) -> ResponseReturnValue:
     call = _get_or_404(Call, call_id)
     rows = exports.submitted_rows(db.session(), call)
     if fmt == "csv":
@@ -215,19 +248,20 @@ def export(call_id: int, fmt: str) -> Response:
 
 
 @bp.route("/ansoegning/<int:app_id>/dossier.zip")
-def dossier(app_id: int) -> Response:
+def dossier(app_id: int) -> ResponseReturnValue:
     app = _get_or_404(Application, app_id)
     if not app.versions:
         abort(404)
-    response = Response(exports.dossier(db.session(), app, current_app.config),
-                        mimetype="application/zip")
+    response = Response(
+        exports.dossier(db.session(), app, current_app.config), mimetype="application/zip"
+    )
     name = f"dossier-{app.organisation.short_id.lower()}.zip"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
 @bp.route("/runder/<int:call_id>/paamindelser", methods=["POST"])
-def send_reminders(call_id: int) -> Response:
+def send_reminders(call_id: int) -> ResponseReturnValue:
     call = _get_or_404(Call, call_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -243,8 +277,9 @@ def send_reminders(call_id: int) -> Response:
 @bp.route("/udbakke")
 def outbox() -> str:
     items = mail.list_outbox(current_app.config["OUTBOX_DIR"])
-    return render_template("admin/outbox.html", items=items,
-                           smtp=bool(current_app.config.get("MAIL_SERVER")))
+    return render_template(
+        "admin/outbox.html", items=items, smtp=bool(current_app.config.get("MAIL_SERVER"))
+    )
 
 
 @bp.route("/udbakke/<name>")
@@ -255,8 +290,13 @@ def outbox_message(name: str) -> str:
         abort(404)
     body = message.get_body(preferencelist=("plain",))
     attachments = [part.get_filename() for part in message.iter_attachments()]
-    return render_template("admin/outbox_message.html", message=message, name=name,
-                           body=body.get_content() if body else "", attachments=attachments)
+    return render_template(
+        "admin/outbox_message.html",
+        message=message,
+        name=name,
+        body=body.get_content() if body else "",
+        attachments=attachments,
+    )
 
 
 @bp.route("/revisionslog")

@@ -17,9 +17,10 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -46,16 +47,17 @@ from portal.models import (
     Municipality,
     Region,
 )
+from portal.views import require_permission
 
 bp = Blueprint("applications", __name__, url_prefix="/ansoegning")
 
 ERROR_MESSAGES = {
     "closed": "Fristen er overskredet, eller runden er ikke åben. Ansøgningen kan ikke ændres.",
     "stale": "Ansøgningen er ændret eller indsendt, siden du åbnede siden. Gennemse den og "
-             "indsend igen.",
+    "indsend igen.",
     "incomplete": "Ansøgningen mangler %(count)d punkt(er) på tjeklisten og kan ikke indsendes.",
     "not_signatory": "Kun a-kassens tegningsberettigede kan indsende eller trække ansøgningen "
-                     "tilbage.",
+    "tilbage.",
     "not_submitted": "Kun en indsendt ansøgning kan trækkes tilbage.",
     "attachments_too_large": "Bilagene må tilsammen højst fylde %(limit_mb)d MB.",
     "annex_pages": "Bilagene ville fylde %(pages)d sider; grænsen for bilag er %(limit)d sider.",
@@ -67,10 +69,8 @@ def _message(error: service.ApplicationError) -> str:
 
 
 @bp.before_request
-@login_required
-def _require_fund_user() -> None:
-    if not auth.can(current_user.user, "edit_application"):
-        abort(403)
+def _require_fund_user() -> ResponseReturnValue | None:
+    return require_permission("edit_application")
 
 
 def _call_or_404(call_id: int) -> Call:
@@ -91,10 +91,15 @@ def _own_application_or_404(app_id: int) -> Application:
 @bp.route("/")
 def index() -> str:
     session = db.session()
-    calls = session.scalars(select(Call).where(Call.status != CallStatus.DRAFT)
-                            .order_by(Call.deadline_at.desc())).all()
-    own = {a.call_id: a for a in session.scalars(select(Application).where(
-        Application.organisation_id == current_user.organisation_id))}
+    calls = session.scalars(
+        select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.deadline_at.desc())
+    ).all()
+    own = {
+        a.call_id: a
+        for a in session.scalars(
+            select(Application).where(Application.organisation_id == current_user.organisation_id)
+        )
+    }
     return render_template("applications/index.html", calls=calls, own=own)
 
 
@@ -110,7 +115,9 @@ def _extent_choices(call: Call) -> ExtentChoices:
     session = db.session()
     regions = list(session.scalars(select(Region).order_by(Region.code)))
     munis = list(session.scalars(select(Municipality).order_by(Municipality.name)))
-    exclusion = session.scalar(select(ExclusionList).where(ExclusionList.name == call.exclusion_list))
+    exclusion = session.scalar(
+        select(ExclusionList).where(ExclusionList.name == call.exclusion_list)
+    )
     excluded = {e.municipality_code: e.reason for e in exclusion.entries} if exclusion else {}
     by_region: dict[str, list[Municipality]] = {r.code: [] for r in regions}
     for muni in munis:
@@ -130,22 +137,33 @@ def _draft_form(call: Call, choices: ExtentChoices, app: Application | None) -> 
 
 def _initial(app: Application | None, criteria: list[Any]) -> dict[str, Any]:
     org = current_user.organisation
-    data: dict[str, Any] = {"cvr": org.cvr, "members": org.members, "field": org.field or "",
-                            "sector": org.sector or ""}
+    data: dict[str, Any] = {
+        "cvr": org.cvr,
+        "members": org.members,
+        "field": org.field or "",
+        "sector": org.sector or "",
+    }
     if app is None:
         return data
     extent = list(app.requested_extent or [])
     answers = {a.criterion_id: a.text for a in app.answers}
-    data.update({
-        "extent_kind": extent_kind_of(extent),
-        "regions": [e.removeprefix("region:") for e in extent if e.startswith("region:")],
-        "municipalities": [e for e in extent if e != "national" and not e.startswith("region:")],
-        "capacity_courses": app.capacity_courses, "staff_fte": app.staff_fte,
-        "interviews_per_fte_week": app.interviews_per_fte_week,
-        "contact_name": app.contact_name, "contact_email": app.contact_email,
-        "contact_phone": app.contact_phone, "revision": app.revision,
-        **{f"answer_{c.id}": answers.get(c.id, "") for c in criteria},
-    })
+    data.update(
+        {
+            "extent_kind": extent_kind_of(extent),
+            "regions": [e.removeprefix("region:") for e in extent if e.startswith("region:")],
+            "municipalities": [
+                e for e in extent if e != "national" and not e.startswith("region:")
+            ],
+            "capacity_courses": app.capacity_courses,
+            "staff_fte": app.staff_fte,
+            "interviews_per_fte_week": app.interviews_per_fte_week,
+            "contact_name": app.contact_name,
+            "contact_email": app.contact_email,
+            "contact_phone": app.contact_phone,
+            "revision": app.revision,
+            **{f"answer_{c.id}": answers.get(c.id, "") for c in criteria},
+        }
+    )
     return data
 
 
@@ -158,42 +176,58 @@ def _extent_map(extent: list[str], call: Call, choices: ExtentChoices) -> str:
     codes = resolve_extent(extent, excluded).codes if extent else ()
     values: dict[str, float | None] = {code: None for code in choices.names}
     values.update({code: 1.0 for code in codes})
-    return render_map(values, title=_("Ønsket geografisk udstrækning"), excluded=excluded,
-                      legend_title=_("Dækning"),
-                      value_format=lambda _v: _("ønskes dækket"), id_prefix="extent")
+    return render_map(
+        values,
+        title=_("Ønsket geografisk udstrækning"),
+        excluded=excluded,
+        legend_title=_("Dækning"),
+        value_format=lambda _v: _("ønskes dækket"),
+        id_prefix="extent",
+    )
 
 
 @bp.route("/runde/<int:call_id>", methods=["GET", "POST"])
-def edit(call_id: int) -> str | Response:
+def edit(call_id: int) -> ResponseReturnValue:
     call = _call_or_404(call_id)
     session = db.session()
     app = service.find(session, call.id, current_user.organisation_id)
     choices = _extent_choices(call)
     form = _draft_form(call, choices, app)
-    editable = app is None and call.status == CallStatus.OPEN or (
-        app is not None and service.is_editable(session, app))
+    editable = (
+        app is None
+        and call.status == CallStatus.OPEN
+        or (app is not None and service.is_editable(session, app))
+    )
     if request.method == "POST" and form.validate():
         if not editable:
             flash(_(ERROR_MESSAGES["closed"]), "error")
             return redirect(url_for(".edit", call_id=call.id))
-        app = app or service.get_or_create(session, call, current_user.organisation_id,
-                                           current_user.id)
+        app = app or service.get_or_create(
+            session, call, current_user.organisation_id, current_user.id
+        )
         service.save_draft(session, current_user.user, app, form.to_draft())
         session.commit()
         flash(_("Kladden er gemt."), "success")
         return redirect(url_for(".edit", call_id=call.id))
-    return render_template("applications/edit.html", **_edit_context(call, app, form, choices,
-                                                                      editable))
+    return render_template(
+        "applications/edit.html", **_edit_context(call, app, form, choices, editable)
+    )
 
 
-def _edit_context(call: Call, app: Application | None, form: Any, choices: ExtentChoices,
-                  editable: bool) -> dict[str, Any]:
+def _edit_context(
+    call: Call, app: Application | None, form: Any, choices: ExtentChoices, editable: bool
+) -> dict[str, Any]:
     session = db.session()
     checklist = rules.checklist(service.draft_of(session, app)) if app else []
     extent = list(app.requested_extent or []) if app else []
     return {
-        "call": call, "app": app, "form": form, "choices": choices, "editable": editable,
-        "checklist": checklist, "complete": bool(app) and rules.is_complete(checklist),
+        "call": call,
+        "app": app,
+        "form": form,
+        "choices": choices,
+        "editable": editable,
+        "checklist": checklist,
+        "complete": bool(app) and rules.is_complete(checklist),
         "budget": rules.answer_budget(call.page_limit, len(call.criteria_set.criteria)),
         "annex_budget": rules.annex_page_budget(call.page_limit, call.page_limit_with_annexes),
         "attachments": service.live_attachments(session, app) if app else [],
@@ -208,34 +242,40 @@ def _edit_context(call: Call, app: Application | None, form: Any, choices: Exten
 
 def _attachment_form(call: Call) -> AttachmentForm:
     form = AttachmentForm()
-    form.criterion.choices = options([("", _("Generelt bilag"))] + [
-        (str(c.id), f"{c.position}. {c.title}") for c in call.criteria_set.criteria])
+    form.criterion.choices = options(
+        [("", _("Generelt bilag"))]
+        + [(str(c.id), f"{c.position}. {c.title}") for c in call.criteria_set.criteria]
+    )
     return form
 
 
 @bp.route("/runde/<int:call_id>/autosave", methods=["POST"])
-def autosave(call_id: int) -> tuple[Response, int]:
+def autosave(call_id: int) -> ResponseReturnValue:
     call = _call_or_404(call_id)
     session = db.session()
     app = service.find(session, call.id, current_user.organisation_id)
     form = _draft_form(call, _extent_choices(call), app)
     if not form.validate():
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-        return jsonify(ok=False, message=_("Ikke gemt: ret fejlene i formularen."),
-                       errors=errors), 400
+        return jsonify(
+            ok=False, message=_("Ikke gemt: ret fejlene i formularen."), errors=errors
+        ), 400
     try:
-        app = app or service.get_or_create(session, call, current_user.organisation_id,
-                                           current_user.id)
+        app = app or service.get_or_create(
+            session, call, current_user.organisation_id, current_user.id
+        )
         service.save_draft(session, current_user.user, app, form.to_draft())
         session.commit()
     except service.ApplicationError as error:
         return jsonify(ok=False, message=_message(error)), 409
-    return jsonify(ok=True, message=_("Automatisk gemt kl. %(time)s",
-                                      time=format_datetime(app.updated_at, "HH:mm"))), 200
+    return jsonify(
+        ok=True,
+        message=_("Automatisk gemt kl. %(time)s", time=format_datetime(app.updated_at, "HH:mm")),
+    ), 200
 
 
 @bp.route("/<int:app_id>/bilag", methods=["POST"])
-def upload(app_id: int) -> str | Response:
+def upload(app_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     form = _attachment_form(app.call)
     if not form.validate_on_submit():
@@ -260,11 +300,20 @@ def _store_attachment(app: Application, form: AttachmentForm) -> None:
     session = db.session()
     stored_name = uploads.store(config["UPLOAD_DIR"], data)
     try:
-        service.add_attachment(session, current_user.user, app, service.NewAttachment(
-            filename=info.filename, stored_name=stored_name, size_bytes=info.size_bytes,
-            pages=info.pages, sha256=info.sha256,
-            criterion_id=int(form.criterion.data) if form.criterion.data else None,
-        ), config["APPLICATION_ATTACHMENTS_MAX_BYTES"])
+        service.add_attachment(
+            session,
+            current_user.user,
+            app,
+            service.NewAttachment(
+                filename=info.filename,
+                stored_name=stored_name,
+                size_bytes=info.size_bytes,
+                pages=info.pages,
+                sha256=info.sha256,
+                criterion_id=int(form.criterion.data) if form.criterion.data else None,
+            ),
+            config["APPLICATION_ATTACHMENTS_MAX_BYTES"],
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -280,15 +329,16 @@ def _own_attachment_or_404(app: Application, attachment_id: int) -> Attachment:
 
 
 @bp.route("/<int:app_id>/bilag/<int:attachment_id>")
-def download(app_id: int, attachment_id: int) -> Response:
+def download(app_id: int, attachment_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     attachment = _own_attachment_or_404(app, attachment_id)
-    return uploads.send_attachment(current_app.config["UPLOAD_DIR"], attachment.stored_name,
-                                   attachment.filename)
+    return uploads.send_attachment(
+        current_app.config["UPLOAD_DIR"], attachment.stored_name, attachment.filename
+    )
 
 
 @bp.route("/<int:app_id>/bilag/<int:attachment_id>/fjern", methods=["POST"])
-def remove(app_id: int, attachment_id: int) -> Response:
+def remove(app_id: int, attachment_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     attachment = _own_attachment_or_404(app, attachment_id)
     if not ConfirmForm().validate_on_submit():
@@ -303,7 +353,7 @@ def remove(app_id: int, attachment_id: int) -> Response:
 
 
 @bp.route("/<int:app_id>/indsend", methods=["GET", "POST"])
-def submit(app_id: int) -> str | Response:
+def submit(app_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     session = db.session()
     form = SubmitForm(data=None if request.method == "POST" else {"revision": app.revision})
@@ -317,10 +367,16 @@ def submit(app_id: int) -> str | Response:
         else:
             return _after_submit(version)
     checklist = rules.checklist(service.draft_of(session, app))
-    return render_template("applications/submit.html", app=app, form=form, error=error,
-                           checklist=checklist, complete=rules.is_complete(checklist),
-                           deadline=service.effective_deadline(session, app),
-                           can_submit=auth.can(current_user.user, "submit_application"))
+    return render_template(
+        "applications/submit.html",
+        app=app,
+        form=form,
+        error=error,
+        checklist=checklist,
+        complete=rules.is_complete(checklist),
+        deadline=service.effective_deadline(session, app),
+        can_submit=auth.can(current_user.user, "submit_application"),
+    )
 
 
 def _submit(app: Application, revision: int) -> ApplicationVersion:
@@ -339,9 +395,14 @@ def _submit(app: Application, revision: int) -> ApplicationVersion:
     return version
 
 
-def _after_submit(version: ApplicationVersion) -> Response:
-    flash(_("Ansøgningen er indsendt som version %(n)d. Kvitteringen er sendt pr. e-mail.",
-            n=version.number), "success")
+def _after_submit(version: ApplicationVersion) -> ResponseReturnValue:
+    flash(
+        _(
+            "Ansøgningen er indsendt som version %(n)d. Kvitteringen er sendt pr. e-mail.",
+            n=version.number,
+        ),
+        "success",
+    )
     return redirect(url_for(".version", app_id=version.application_id, number=version.number))
 
 
@@ -353,13 +414,16 @@ def version(app_id: int, number: int) -> str:
         abort(404)
     session = db.session()
     return render_template(
-        "applications/version.html", app=app, version=found,
+        "applications/version.html",
+        app=app,
+        version=found,
         extent_words=receipts.extent_words(session, found.content["requested_extent"]),
-        criteria=app.call.criteria_set.criteria)
+        criteria=app.call.criteria_set.criteria,
+    )
 
 
 @bp.route("/<int:app_id>/version/<int:number>/kvittering.pdf")
-def receipt(app_id: int, number: int) -> Response:
+def receipt(app_id: int, number: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     found = next((v for v in app.versions if v.number == number), None)
     stored = receipts.stored_receipt(db.session(), found) if found else None
@@ -371,7 +435,7 @@ def receipt(app_id: int, number: int) -> Response:
 
 
 @bp.route("/<int:app_id>/traek-tilbage", methods=["GET", "POST"])
-def withdraw(app_id: int) -> str | Response:
+def withdraw(app_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     form = WithdrawForm()
     error = None
@@ -383,7 +447,8 @@ def withdraw(app_id: int) -> str | Response:
             db.session().rollback()
             error = _message(refusal)
         else:
-            flash(_("Ansøgningen er trukket tilbage. Den kan indsendes igen før fristen."),
-                  "success")
+            flash(
+                _("Ansøgningen er trukket tilbage. Den kan indsendes igen før fristen."), "success"
+            )
             return redirect(url_for(".edit", call_id=app.call_id))
     return render_template("applications/withdraw.html", app=app, form=form, error=error)

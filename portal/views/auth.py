@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from werkzeug.wrappers import Response
+from flask_login import current_user
 
 from portal import auth, db
 from portal.forms import LanguageForm, LoginForm, PasswordChangeForm
@@ -28,8 +37,11 @@ def _policy() -> auth.LoginPolicy:
 
 def _refusal_message(refusal: auth.LoginRefused) -> str:
     if refusal.code == "throttled":
-        return _("For mange mislykkede forsøg. Kontoen er midlertidigt spærret; prøv igen om "
-                 "%(minutes)d minutter.", minutes=refusal.minutes)
+        return _(
+            "For mange mislykkede forsøg. Kontoen er midlertidigt spærret; prøv igen om "
+            "%(minutes)d minutter.",
+            minutes=refusal.minutes,
+        )
     if refusal.code == "inactive":
         return _("Kontoen er spærret. Kontakt administratoren.")
     if refusal.code == "demo_disabled":
@@ -38,21 +50,27 @@ def _refusal_message(refusal: auth.LoginRefused) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         try:
-            user = auth.authenticate(db.session(), form.email.data or "", form.password.data or "",
-                                     _policy())
+            user = auth.authenticate(
+                db.session(), form.email.data or "", form.password.data or "", _policy()
+            )
         except auth.LoginRefused as refusal:
             db.session().commit()  # the attempt and audit rows only
             error = _refusal_message(refusal)
@@ -69,7 +87,7 @@ def login() -> str | Response:
 
 
 @bp.route("/logout", methods=["POST"])
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     token = session.get("sid")
     if token:
         auth.revoke_session(db.session(), token)
@@ -83,13 +101,15 @@ def logout() -> Response:
 
 
 @bp.route("/adgangskode", methods=["GET", "POST"])
-@login_required
-def change_password() -> str | Response:
+def change_password() -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return redirect(url_for(".login", next=request.path))
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            auth.change_password(db.session(), current_user.user, form.current.data or "",
-                                 form.new.data or "")
+            auth.change_password(
+                db.session(), current_user.user, form.current.data or "", form.new.data or ""
+            )
         except auth.LoginRefused:
             form.current.errors = [_("Den nuværende adgangskode er forkert.")]
         else:
@@ -101,7 +121,7 @@ def change_password() -> str | Response:
 
 
 @bp.route("/sprog", methods=["POST"])
-def language() -> Response:
+def language() -> ResponseReturnValue:
     form = LanguageForm()
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data

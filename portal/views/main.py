@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from portal import dashboard, db
 
@@ -12,7 +12,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
-def index() -> str | Response:
+def index() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     tasks = dashboard.tasks_for(db.session(), current_user.user)

@@ -44,7 +44,8 @@ def _fill_application(page, call) -> None:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
 def test_browser_drafter_writes_signatory_submits_receipt_has_hash(
-        live_server, page, db, make_user, tmp_path: Path) -> None:
+    live_server, page, db, make_user, tmp_path: Path
+) -> None:
     call = open_call(db)
     drafter = make_user(Role.DRAFTER, "HK")
     signatory = make_user(Role.SIGNATORY, "HK")
@@ -79,8 +80,9 @@ def test_browser_drafter_writes_signatory_submits_receipt_has_hash(
         page.get_by_role("link", name="Hent kvittering (PDF)").click()
     receipt = tmp_path / "kvittering.pdf"
     download_info.value.save_as(receipt)
-    text = subprocess.run(["pdftotext", str(receipt), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(receipt), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert version.content_hash in text
 
 

@@ -20,9 +20,17 @@ def open_call(db: Session, *, deadline_in: timedelta = timedelta(days=10), **ext
     cset = calls.create_default_criteria_set(db, None)
     calls.publish_criteria_set(db, None, cset)
     now = utcnow()
-    call = calls.create_call(db, None, calls.NewCall(
-        title="Testrunde", criteria_set_id=cset.id, opens_at=now - timedelta(days=5),
-        deadline_at=now + deadline_in, **extra))
+    call = calls.create_call(
+        db,
+        None,
+        calls.NewCall(
+            title="Testrunde",
+            criteria_set_id=cset.id,
+            opens_at=now - timedelta(days=5),
+            deadline_at=now + deadline_in,
+            **extra,
+        ),
+    )
     db.commit()
     return call
 
@@ -33,11 +41,19 @@ def org_id(db: Session, short_id: str) -> int:
 
 def draft_data(call: Call, **changes: Any) -> DraftData:
     values: dict[str, Any] = dict(
-        cvr="12345678", members=200000, field="office_commerce", sector="mixed",
+        cvr="12345678",
+        members=200000,
+        field="office_commerce",
+        sector="mixed",
         answers={c.id: f"Svar på {c.title}." for c in call.criteria_set.criteria},
-        extent=["region:1084"], capacity_courses=5000, staff_fte=11.0,
-        interviews_per_fte_week=18.0, contact_name="Karin Kontakt",
-        contact_email="karin@hk.example.dk", contact_phone=None)
+        extent=["region:1084"],
+        capacity_courses=5000,
+        staff_fte=11.0,
+        interviews_per_fte_week=18.0,
+        contact_name="Karin Kontakt",
+        contact_email="karin@hk.example.dk",
+        contact_phone=None,
+    )
     values.update(changes)
     return DraftData(**values)
 
@@ -63,10 +79,18 @@ def pdf_bytes(pages: int = 1, javascript: bool = False) -> bytes:
 def draft_form(call: Call, **changes: str) -> dict[str, Any]:
     """The draft form as a browser posts it."""
     data: dict[str, Any] = {
-        "cvr": "12345678", "members": "200000", "field": "office_commerce", "sector": "mixed",
-        "extent_kind": "regions", "regions": ["1084"], "capacity_courses": "5000",
-        "staff_fte": "11.0", "interviews_per_fte_week": "18.0", "contact_name": "Karin Kontakt",
-        "contact_email": "karin@hk.example.dk", "contact_phone": "",
+        "cvr": "12345678",
+        "members": "200000",
+        "field": "office_commerce",
+        "sector": "mixed",
+        "extent_kind": "regions",
+        "regions": ["1084"],
+        "capacity_courses": "5000",
+        "staff_fte": "11.0",
+        "interviews_per_fte_week": "18.0",
+        "contact_name": "Karin Kontakt",
+        "contact_email": "karin@hk.example.dk",
+        "contact_phone": "",
     }
     for criterion in call.criteria_set.criteria:
         data[f"answer_{criterion.id}"] = f"Svar på {criterion.title}."

@@ -51,24 +51,43 @@ def test_criteria_set_created_edited_published_then_frozen(admin_client, db: Ses
     assert cset.status == CriteriaSetStatus.DRAFT and len(cset.criteria) == 6
     first = cset.criteria[0]
     page = admin_client.get(f"/admin/kriterium/{first.id}").get_data(as_text=True)
-    bad = admin_client.post(f"/admin/kriterium/{first.id}", data={
-        "csrf_token": csrf_token(page), "title": "Kapacitet", "guidance": "g", "evidence": "e",
-        "threshold": "7", "weight": "1", **{f"anchor_{i}": f"trin {i}" for i in range(5)}})
+    bad = admin_client.post(
+        f"/admin/kriterium/{first.id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "title": "Kapacitet",
+            "guidance": "g",
+            "evidence": "e",
+            "threshold": "7",
+            "weight": "1",
+            **{f"anchor_{i}": f"trin {i}" for i in range(5)},
+        },
+    )
     assert "Tærsklen skal ligge på skalaen 0–4." in bad.get_data(as_text=True)
-    admin_client.post(f"/admin/kriterium/{first.id}", data={
-        "csrf_token": csrf_token(page), "title": "Kapacitet (ny)", "guidance": "g",
-        "evidence": "e", "threshold": "3", "weight": "2",
-        **{f"anchor_{i}": f"trin {i}" for i in range(5)}})
+    admin_client.post(
+        f"/admin/kriterium/{first.id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "title": "Kapacitet (ny)",
+            "guidance": "g",
+            "evidence": "e",
+            "threshold": "3",
+            "weight": "2",
+            **{f"anchor_{i}": f"trin {i}" for i in range(5)},
+        },
+    )
     db.expire_all()
     assert db.get(Criterion, first.id).title == "Kapacitet (ny)"
-    admin_client.post(f"/admin/kriterier/{cset.id}/offentliggoer",
-                      data={"csrf_token": _token(admin_client)})
+    admin_client.post(
+        f"/admin/kriterier/{cset.id}/offentliggoer", data={"csrf_token": _token(admin_client)}
+    )
     db.expire_all()
     assert db.get(CriteriaSet, cset.id).status == CriteriaSetStatus.PUBLISHED
     frozen = admin_client.get(f"/admin/kriterium/{first.id}", follow_redirects=True)
     assert "kan ikke ændres. Lav en ny version." in frozen.get_data(as_text=True)
-    admin_client.post(f"/admin/kriterier/{cset.id}/ny-version",
-                      data={"csrf_token": _token(admin_client)})
+    admin_client.post(
+        f"/admin/kriterier/{cset.id}/ny-version", data={"csrf_token": _token(admin_client)}
+    )
     versions = db.scalars(select(CriteriaSet.version).order_by(CriteriaSet.version)).all()
     assert versions == [1, 2]
 
@@ -76,15 +95,25 @@ def test_criteria_set_created_edited_published_then_frozen(admin_client, db: Ses
 def test_create_call_from_form_with_policy_defaults(admin_client, db: Session) -> None:
     admin_client.post("/admin/kriterier/ny", data={"csrf_token": _token(admin_client)})
     cset = db.scalar(select(CriteriaSet))
-    admin_client.post(f"/admin/kriterier/{cset.id}/offentliggoer",
-                      data={"csrf_token": _token(admin_client)})
+    admin_client.post(
+        f"/admin/kriterier/{cset.id}/offentliggoer", data={"csrf_token": _token(admin_client)}
+    )
     page = admin_client.get("/admin/runder/ny").get_data(as_text=True)
     assert 'value="37500"' in page and ('value="25.0"' in page or 'value="25"' in page)
-    form = {"csrf_token": csrf_token(page), "title": "Runde 2027", "criteria_set_id": str(cset.id),
-            "opens_at": "2027-01-05T09:00", "deadline_at": "2027-03-01T12:00",
-            "dialogue_meeting_on": "2027-03-15", "page_limit": "10",
-            "page_limit_with_annexes": "20", "target_volume": "37500",
-            "min_share_percent": "25", "years": "4", "national_inflow": "150000"}
+    form = {
+        "csrf_token": csrf_token(page),
+        "title": "Runde 2027",
+        "criteria_set_id": str(cset.id),
+        "opens_at": "2027-01-05T09:00",
+        "deadline_at": "2027-03-01T12:00",
+        "dialogue_meeting_on": "2027-03-15",
+        "page_limit": "10",
+        "page_limit_with_annexes": "20",
+        "target_volume": "37500",
+        "min_share_percent": "25",
+        "years": "4",
+        "national_inflow": "150000",
+    }
     wrong = admin_client.post("/admin/runder/ny", data={**form, "deadline_at": "2027-01-01T12:00"})
     assert "Fristen skal ligge efter åbningstidspunktet." in wrong.get_data(as_text=True)
     assert db.scalar(select(Call)) is None
@@ -110,8 +139,9 @@ def test_exports_hold_submitted_applications(admin_client, db: Session, make_use
     assert sheet["A2"].value == "HK Danmark A-kasse" and sheet["G2"].value == version.content_hash
 
 
-def test_dossier_zip_has_answers_receipt_and_attachments(admin_client, app, db: Session,
-                                                         make_user) -> None:
+def test_dossier_zip_has_answers_receipt_and_attachments(
+    admin_client, app, db: Session, make_user
+) -> None:
     call = open_call(db)
     signer = make_user(Role.SIGNATORY, "HK")
     application = complete_application(db, call, signer)
@@ -119,17 +149,29 @@ def test_dossier_zip_has_answers_receipt_and_attachments(admin_client, app, db: 
 
     data = pdf_bytes(1)
     stored = uploads.store(app.config["UPLOAD_DIR"], data)
-    applications.add_attachment(db, signer, application, applications.NewAttachment(
-        filename="bilag.pdf", stored_name=stored, size_bytes=len(data), pages=1,
-        sha256="a" * 64, criterion_id=None), 10**8)
+    applications.add_attachment(
+        db,
+        signer,
+        application,
+        applications.NewAttachment(
+            filename="bilag.pdf",
+            stored_name=stored,
+            size_bytes=len(data),
+            pages=1,
+            sha256="a" * 64,
+            criterion_id=None,
+        ),
+        10**8,
+    )
     version = applications.submit(db, signer, application, None)
     with app.app_context():
         from portal.receipts import issue_receipt
 
         issue_receipt(db, version)
     db.commit()
-    archive = zipfile.ZipFile(io.BytesIO(
-        admin_client.get(f"/admin/ansoegning/{application.id}/dossier.zip").data))
+    archive = zipfile.ZipFile(
+        io.BytesIO(admin_client.get(f"/admin/ansoegning/{application.id}/dossier.zip").data)
+    )
     names = sorted(archive.namelist())
     assert "hk-version-1/ansoegning.pdf" in names
     assert "hk-version-1/kvittering-hk-version-1.pdf" in names
@@ -140,9 +182,16 @@ def test_dossier_zip_has_answers_receipt_and_attachments(admin_client, app, db: 
 def test_extension_granted_from_call_page_is_logged(admin_client, db: Session) -> None:
     call = open_call(db)
     page = admin_client.get(f"/admin/runder/{call.id}").get_data(as_text=True)
-    response = admin_client.post(f"/admin/runder/{call.id}", data={
-        "csrf_token": csrf_token(page), "organisation_id": str(org_id(db, "HK")),
-        "deadline_at": "2099-01-01T12:00", "reason": "IT-nedbrud"}, follow_redirects=True)
+    response = admin_client.post(
+        f"/admin/runder/{call.id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "organisation_id": str(org_id(db, "HK")),
+            "deadline_at": "2099-01-01T12:00",
+            "reason": "IT-nedbrud",
+        },
+        follow_redirects=True,
+    )
     assert "Fristforlængelsen er givet og logget." in response.get_data(as_text=True)
     ext = db.scalar(select(DeadlineExtension))
     assert ext.reason == "IT-nedbrud"
@@ -152,22 +201,28 @@ def test_extension_granted_from_call_page_is_logged(admin_client, db: Session) -
 def test_extension_form_errors_stay_next_to_fields(admin_client, db: Session) -> None:
     call = open_call(db)
     page = admin_client.get(f"/admin/runder/{call.id}").get_data(as_text=True)
-    response = admin_client.post(f"/admin/runder/{call.id}", data={
-        "csrf_token": csrf_token(page), "organisation_id": str(org_id(db, "HK")),
-        "deadline_at": "ikke-en-dato", "reason": ""})
+    response = admin_client.post(
+        f"/admin/runder/{call.id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "organisation_id": str(org_id(db, "HK")),
+            "deadline_at": "ikke-en-dato",
+            "reason": "",
+        },
+    )
     html = response.get_data(as_text=True)
     assert "Skriv en begrundelse." in html and 'id="reason-error"' in html
     assert db.scalar(select(DeadlineExtension)) is None
 
 
-def test_reminders_go_to_draft_holders_in_outbox(admin_client, app, db: Session,
-                                                 make_user) -> None:
+def test_reminders_go_to_draft_holders_in_outbox(admin_client, app, db: Session, make_user) -> None:
     call = open_call(db)
     drafter = make_user(Role.DRAFTER, "HK")
     complete_application(db, call, drafter)
     page = admin_client.get(f"/admin/runder/{call.id}").get_data(as_text=True)
-    admin_client.post(f"/admin/runder/{call.id}/paamindelser",
-                      data={"csrf_token": csrf_token(page)})
+    admin_client.post(
+        f"/admin/runder/{call.id}/paamindelser", data={"csrf_token": csrf_token(page)}
+    )
     [item] = list_outbox(app.config["OUTBOX_DIR"])
     assert "Påmindelse" in item.subject
     assert drafter.email in item.to and "karin@hk.example.dk" in item.to

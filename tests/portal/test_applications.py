@@ -72,8 +72,9 @@ def test_draft_with_bad_values_keeps_input_and_saves_nothing(client, db, call, d
     login(client, drafter.email)
     long_answer = "x" * 5000
     first = call.criteria_set.criteria[0].id
-    page = _post_draft(client, call, cvr="12ab", **{f"answer_{first}": long_answer}
-                       ).get_data(as_text=True)
+    page = _post_draft(client, call, cvr="12ab", **{f"answer_{first}": long_answer}).get_data(
+        as_text=True
+    )
     assert "CVR-nummeret skal være 8 cifre" in page
     assert 'id="cvr-error"' in page and 'value="12ab"' in page
     assert "Svaret må højst være 4000 tegn" in page
@@ -83,8 +84,9 @@ def test_draft_with_bad_values_keeps_input_and_saves_nothing(client, db, call, d
 
 def test_frikommune_cannot_be_requested(client, db, call, drafter) -> None:
     login(client, drafter.email)
-    page = _post_draft(client, call, extent_kind="municipalities",
-                       municipalities=["101", "151"]).get_data(as_text=True)
+    page = _post_draft(
+        client, call, extent_kind="municipalities", municipalities=["101", "151"]
+    ).get_data(as_text=True)
     assert "Ballerup er frikommune og kan ikke vælges." in page
     assert db.scalar(select(func.count(Application.id))) == 0
 
@@ -102,8 +104,10 @@ def test_drafter_cannot_submit(client, db, call, drafter) -> None:
     login(client, drafter.email)
     page = client.get(f"/ansoegning/{app.id}/indsend").get_data(as_text=True)
     assert "Kun a-kassens tegningsberettigede kan indsende" in page
-    response = client.post(f"/ansoegning/{app.id}/indsend",
-                           data={"revision": str(app.revision), "csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/ansoegning/{app.id}/indsend",
+        data={"revision": str(app.revision), "csrf_token": csrf_token(page)},
+    )
     assert "Kun a-kassens tegningsberettigede kan indsende" in response.get_data(as_text=True)
     assert _versions(db) == []
 
@@ -111,13 +115,16 @@ def test_drafter_cannot_submit(client, db, call, drafter) -> None:
 def _submit(client: FlaskClient, app, revision=None):
     page = client.get(f"/ansoegning/{app.id}/indsend").get_data(as_text=True)
     rev = app.revision if revision is None else revision
-    return client.post(f"/ansoegning/{app.id}/indsend",
-                       data={"revision": str(rev), "csrf_token": csrf_token(page)},
-                       follow_redirects=True)
+    return client.post(
+        f"/ansoegning/{app.id}/indsend",
+        data={"revision": str(rev), "csrf_token": csrf_token(page)},
+        follow_redirects=True,
+    )
 
 
-def test_signatory_submits_version_with_hash_receipt_and_mail(client, db, app, call, drafter,
-                                                               signatory) -> None:
+def test_signatory_submits_version_with_hash_receipt_and_mail(
+    client, db, app, call, drafter, signatory
+) -> None:
     application = complete_application(db, call, drafter)
     login(client, signatory.email)
     page = _submit(client, application).get_data(as_text=True)
@@ -135,8 +142,9 @@ def test_signatory_submits_version_with_hash_receipt_and_mail(client, db, app, c
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
-def test_receipt_pdf_text_holds_the_hash(client, db, call, drafter, signatory,
-                                         tmp_path: Path) -> None:
+def test_receipt_pdf_text_holds_the_hash(
+    client, db, call, drafter, signatory, tmp_path: Path
+) -> None:
     application = complete_application(db, call, drafter)
     login(client, signatory.email)
     _submit(client, application)
@@ -145,8 +153,9 @@ def test_receipt_pdf_text_holds_the_hash(client, db, call, drafter, signatory,
     assert response.mimetype == "application/pdf"
     pdf = tmp_path / "kvittering.pdf"
     pdf.write_bytes(response.data)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert version.content_hash in text
     assert "HK Danmark A-kasse" in text
 
@@ -201,8 +210,7 @@ def test_incomplete_application_is_not_submitted(client, db, call, drafter, sign
     assert _versions(db) == []
 
 
-def test_deadline_passed_makes_application_read_only(client, db, call, drafter,
-                                                     signatory) -> None:
+def test_deadline_passed_makes_application_read_only(client, db, call, drafter, signatory) -> None:
     application = complete_application(db, call, drafter)
     call.deadline_at = utcnow() - timedelta(minutes=1)
     db.commit()
@@ -216,17 +224,25 @@ def test_deadline_passed_makes_application_read_only(client, db, call, drafter,
     assert _versions(db) == []
 
 
-def test_extension_lets_one_fund_submit_after_deadline(client, db, call, drafter, signatory,
-                                                       make_user) -> None:
+def test_extension_lets_one_fund_submit_after_deadline(
+    client, db, call, drafter, signatory, make_user
+) -> None:
     application = complete_application(db, call, drafter)
     admin = make_user(Role.ADMIN, "STAR")
     call.deadline_at = utcnow() - timedelta(minutes=1)
-    applications.grant_extension(db, admin, call, application.organisation_id,
-                                 utcnow() + timedelta(days=2), "Nedbrud hos a-kassen")
+    applications.grant_extension(
+        db,
+        admin,
+        call,
+        application.organisation_id,
+        utcnow() + timedelta(days=2),
+        "Nedbrud hos a-kassen",
+    )
     db.commit()
     login(client, signatory.email)
     assert "Ansøgningen er indsendt som version 1" in _submit(client, application).get_data(
-        as_text=True)
+        as_text=True
+    )
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "call.extension_granted"))
     assert event.data["reason"] == "Nedbrud hos a-kassen"
 
@@ -236,11 +252,15 @@ def test_withdraw_with_reason_then_submit_again(client, db, call, drafter, signa
     login(client, signatory.email)
     _submit(client, application)
     page = client.get(f"/ansoegning/{application.id}/traek-tilbage").get_data(as_text=True)
-    empty = client.post(f"/ansoegning/{application.id}/traek-tilbage",
-                        data={"reason": "", "csrf_token": csrf_token(page)})
+    empty = client.post(
+        f"/ansoegning/{application.id}/traek-tilbage",
+        data={"reason": "", "csrf_token": csrf_token(page)},
+    )
     assert "Skriv en begrundelse." in empty.get_data(as_text=True)
-    client.post(f"/ansoegning/{application.id}/traek-tilbage",
-                data={"reason": "Vi deltager ikke", "csrf_token": csrf_token(page)})
+    client.post(
+        f"/ansoegning/{application.id}/traek-tilbage",
+        data={"reason": "Vi deltager ikke", "csrf_token": csrf_token(page)},
+    )
     db.expire_all()
     withdrawn = db.get(Application, application.id)
     assert withdrawn.status == ApplicationStatus.WITHDRAWN
@@ -256,8 +276,9 @@ def test_withdraw_with_reason_then_submit_again(client, db, call, drafter, signa
 def test_assessed_version_is_last_before_deadline(db, call, drafter, signatory) -> None:
     application = complete_application(db, call, drafter)
     applications.submit(db, signatory, application, None)
-    applications.submit(db, signatory, application, None,
-                        now=call.deadline_at + timedelta(seconds=-1))
+    applications.submit(
+        db, signatory, application, None, now=call.deadline_at + timedelta(seconds=-1)
+    )
     db.commit()
     assert applications.assessed_version(db, application).number == 2
 
@@ -267,17 +288,24 @@ def test_upload_pdf_and_hash_covers_it(client, db, app, call, drafter) -> None:
     before = applications.content_hash(applications.content_of(db, application))
     login(client, drafter.email)
     page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
-    response = client.post(f"/ansoegning/{application.id}/bilag", data={
-        "csrf_token": csrf_token(page), "criterion": "",
-        "file": (__import__("io").BytesIO(pdf_bytes(2)), "Dokumentation.pdf")},
-        content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/ansoegning/{application.id}/bilag",
+        data={
+            "csrf_token": csrf_token(page),
+            "criterion": "",
+            "file": (__import__("io").BytesIO(pdf_bytes(2)), "Dokumentation.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "Bilaget er tilføjet." in response.get_data(as_text=True)
     attachment = db.scalar(select(Attachment))
     assert attachment.pages == 2 and attachment.filename == "Dokumentation.pdf"
     assert (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).is_file()
     db.expire_all()
-    after = applications.content_hash(applications.content_of(db, db.get(Application,
-                                                                         application.id)))
+    after = applications.content_hash(
+        applications.content_of(db, db.get(Application, application.id))
+    )
     assert after != before
     download = client.get(f"/ansoegning/{application.id}/bilag/{attachment.id}")
     assert download.data.startswith(b"%PDF")
@@ -289,10 +317,16 @@ def test_upload_with_javascript_is_refused_in_danish(client, db, app, call, draf
     application = complete_application(db, call, drafter)
     login(client, drafter.email)
     page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
-    response = client.post(f"/ansoegning/{application.id}/bilag", data={
-        "csrf_token": csrf_token(page), "criterion": "",
-        "file": (__import__("io").BytesIO(pdf_bytes(1, javascript=True)), "farlig.pdf")},
-        content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/ansoegning/{application.id}/bilag",
+        data={
+            "csrf_token": csrf_token(page),
+            "criterion": "",
+            "file": (__import__("io").BytesIO(pdf_bytes(1, javascript=True)), "farlig.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "JavaScript" in response.get_data(as_text=True)
     assert db.scalar(select(func.count(Attachment.id))) == 0
     assert not any(Path(app.config["UPLOAD_DIR"]).glob("*.pdf"))
@@ -302,28 +336,40 @@ def test_annex_page_limit_is_enforced(client, db, call, drafter) -> None:
     application = complete_application(db, call, drafter)
     login(client, drafter.email)
     page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
-    response = client.post(f"/ansoegning/{application.id}/bilag", data={
-        "csrf_token": csrf_token(page), "criterion": "",
-        "file": (__import__("io").BytesIO(pdf_bytes(11)), "lang.pdf")},
-        content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/ansoegning/{application.id}/bilag",
+        data={
+            "csrf_token": csrf_token(page),
+            "criterion": "",
+            "file": (__import__("io").BytesIO(pdf_bytes(11)), "lang.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "Bilagene ville fylde 11 sider; grænsen for bilag er 10 sider." in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert db.scalar(select(func.count(Attachment.id))) == 0
 
 
-def test_other_organisations_application_is_404(client, db, call, drafter, signatory,
-                                                make_user) -> None:
+def test_other_organisations_application_is_404(
+    client, db, call, drafter, signatory, make_user
+) -> None:
     application = complete_application(db, call, drafter)
     applications.submit(db, signatory, application, None)
     db.commit()
     other = make_user(Role.SIGNATORY, "3F")
     login(client, other.email)
-    for url in (f"/ansoegning/{application.id}/indsend", f"/ansoegning/{application.id}/version/1",
-                f"/ansoegning/{application.id}/version/1/kvittering.pdf",
-                f"/ansoegning/{application.id}/traek-tilbage"):
+    for url in (
+        f"/ansoegning/{application.id}/indsend",
+        f"/ansoegning/{application.id}/version/1",
+        f"/ansoegning/{application.id}/version/1/kvittering.pdf",
+        f"/ansoegning/{application.id}/traek-tilbage",
+    ):
         response = client.get(url)
         assert response.status_code == 404 and "Siden findes ikke" in response.get_data(
-            as_text=True), url
+            as_text=True
+        ), url
 
 
 def test_agency_staff_cannot_open_fund_pages(client, call, make_user) -> None:
@@ -337,7 +383,10 @@ def test_autosave_saves_draft_as_json(client, db, call, drafter) -> None:
     login(client, drafter.email)
     page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
     data = draft_form(call, contact_name="Autogemt")
-    response = client.post(f"/ansoegning/runde/{call.id}/autosave", data=data,
-                           headers={"X-CSRFToken": csrf_token(page)})
+    response = client.post(
+        f"/ansoegning/runde/{call.id}/autosave",
+        data=data,
+        headers={"X-CSRFToken": csrf_token(page)},
+    )
     assert response.json["ok"] is True and "Automatisk gemt" in response.json["message"]
     assert db.scalar(select(Application.contact_name)) == "Autogemt"

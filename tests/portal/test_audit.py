@@ -50,8 +50,10 @@ def _tamper(db: Session, event_id: int) -> None:
         db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable"))
     else:
         db.execute(text("DROP TRIGGER audit_events_no_update"))
-    db.execute(text("UPDATE audit_events SET data = :d WHERE id = :id"),
-               {"d": '{"amount": 6}', "id": event_id})
+    db.execute(
+        text("UPDATE audit_events SET data = :d WHERE id = :id"),
+        {"d": '{"amount": 6}', "id": event_id},
+    )
     if dialect == "postgresql":
         db.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_immutable"))
     db.commit()

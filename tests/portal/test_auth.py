@@ -22,8 +22,9 @@ def test_login_page_is_danish(client: FlaskClient) -> None:
     assert 'name="csrf_token"' in page
 
 
-def test_login_success_creates_server_side_session(client: FlaskClient, db: Session,
-                                                   make_user) -> None:
+def test_login_success_creates_server_side_session(
+    client: FlaskClient, db: Session, make_user
+) -> None:
     user = make_user(Role.SIGNATORY, "HK")
     response = login(client, user.email)
     assert response.status_code == 302 and response.headers["Location"] == "/"
@@ -35,7 +36,8 @@ def test_login_success_creates_server_side_session(client: FlaskClient, db: Sess
 
 
 def test_login_wrong_password_shows_danish_error_and_writes_only_attempt(
-        client: FlaskClient, db: Session, make_user) -> None:
+    client: FlaskClient, db: Session, make_user
+) -> None:
     user = make_user(Role.ASSESSOR, "STAR")
     before_sessions = _count(db, UserSession)
     response = login(client, user.email, "forkert-adgangskode")
@@ -75,8 +77,9 @@ def test_demo_account_refused_outside_demo_mode(client: FlaskClient, make_user) 
     assert "Demokonti kan kun bruges" in page
 
 
-def test_login_without_csrf_token_is_400_and_writes_nothing(client: FlaskClient, db: Session,
-                                                            make_user) -> None:
+def test_login_without_csrf_token_is_400_and_writes_nothing(
+    client: FlaskClient, db: Session, make_user
+) -> None:
     user = make_user(Role.ADMIN, "STAR")
     audit_before = _count(db, AuditEvent)
     response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
@@ -86,7 +89,8 @@ def test_login_without_csrf_token_is_400_and_writes_nothing(client: FlaskClient,
 
 
 def test_logout_revokes_session_and_replayed_cookie_is_rejected(
-        client: FlaskClient, db: Session, make_user) -> None:
+    client: FlaskClient, db: Session, make_user
+) -> None:
     user = make_user(Role.ADMIN, "STAR")
     login(client, user.email)
     old_cookie = client.get_cookie("forsoeg_session").value
@@ -114,13 +118,20 @@ def test_password_change_revokes_all_sessions(app, db: Session, make_user) -> No
     login(first, user.email)
     login(second, user.email)
     page = first.get("/adgangskode").get_data(as_text=True)
-    response = first.post("/adgangskode", data={
-        "current": TEST_PASSWORD, "new": "et-helt-nyt-kodeord-2026",
-        "repeat": "et-helt-nyt-kodeord-2026", "csrf_token": csrf_token(page)})
+    response = first.post(
+        "/adgangskode",
+        data={
+            "current": TEST_PASSWORD,
+            "new": "et-helt-nyt-kodeord-2026",
+            "repeat": "et-helt-nyt-kodeord-2026",
+            "csrf_token": csrf_token(page),
+        },
+    )
     assert response.headers["Location"] == "/login"
     assert second.get("/").status_code == 302
-    live = db.scalars(select(UserSession).where(UserSession.user_id == user.id,
-                                                UserSession.revoked_at.is_(None))).all()
+    live = db.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    ).all()
     assert live == []
     assert "Velkommen" in login_and_get(app.test_client(), user.email, "et-helt-nyt-kodeord-2026")
 
@@ -134,8 +145,15 @@ def test_password_change_form_keeps_errors_next_to_fields(client: FlaskClient, m
     user = make_user(Role.ADMIN, "STAR")
     login(client, user.email)
     page = client.get("/adgangskode").get_data(as_text=True)
-    response = client.post("/adgangskode", data={
-        "current": TEST_PASSWORD, "new": "kort", "repeat": "andet", "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/adgangskode",
+        data={
+            "current": TEST_PASSWORD,
+            "new": "kort",
+            "repeat": "andet",
+            "csrf_token": csrf_token(page),
+        },
+    )
     html = response.get_data(as_text=True)
     assert "Den nye adgangskode skal have mindst 12 tegn." in html
     assert 'id="new-error"' in html
@@ -144,6 +162,8 @@ def test_password_change_form_keeps_errors_next_to_fields(client: FlaskClient, m
 def test_open_redirect_is_refused(client: FlaskClient, make_user) -> None:
     user = make_user(Role.ADMIN, "STAR")
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login?next=//evil.example/x", data={
-        "email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page)},
+    )
     assert response.headers["Location"] == "/"

@@ -19,9 +19,18 @@ from portal.passwords import verify_password
 
 
 def test_create_user_reads_password_from_stdin(runner, db: Session) -> None:
-    result = runner.invoke(args=["create-user", "ny@star.dk", "--role", "assessor",
-                                 "--organisation", "STAR", "--password-stdin"],
-                           input="en-lang-og-sikker-kode\n")
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "ny@star.dk",
+            "--role",
+            "assessor",
+            "--organisation",
+            "STAR",
+            "--password-stdin",
+        ],
+        input="en-lang-og-sikker-kode\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.scalar(select(User).where(User.email == "ny@star.dk"))
     assert user is not None and user.role == "assessor"
@@ -30,23 +39,43 @@ def test_create_user_reads_password_from_stdin(runner, db: Session) -> None:
 
 
 def test_create_user_fund_role_needs_a_fund(runner, db: Session) -> None:
-    result = runner.invoke(args=["create-user", "x@hk.dk", "--role", "signatory",
-                                 "--organisation", "STAR", "--password-stdin"],
-                           input="en-lang-og-sikker-kode\n")
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "x@hk.dk",
+            "--role",
+            "signatory",
+            "--organisation",
+            "STAR",
+            "--password-stdin",
+        ],
+        input="en-lang-og-sikker-kode\n",
+    )
     assert result.exit_code != 0
     assert "organisation" in result.output and "needs an a-kasse" in result.output
     assert db.scalar(select(User).where(User.email == "x@hk.dk")) is None
 
 
 def test_create_user_unknown_organisation_names_the_value(runner) -> None:
-    result = runner.invoke(args=["create-user", "x@hk.dk", "--role", "drafter",
-                                 "--organisation", "NOPE", "--password-stdin"], input="x" * 20)
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "x@hk.dk",
+            "--role",
+            "drafter",
+            "--organisation",
+            "NOPE",
+            "--password-stdin",
+        ],
+        input="x" * 20,
+    )
     assert result.exit_code != 0 and "'NOPE'" in result.output
 
 
 def test_create_user_short_password_refused(runner, db: Session) -> None:
-    result = runner.invoke(args=["create-user", "kort@star.dk", "--role", "admin",
-                                 "--password-stdin"], input="kort\n")
+    result = runner.invoke(
+        args=["create-user", "kort@star.dk", "--role", "admin", "--password-stdin"], input="kort\n"
+    )
     assert result.exit_code != 0 and "password" in result.output
     assert db.scalar(select(User).where(User.email == "kort@star.dk")) is None
 
@@ -69,8 +98,12 @@ def test_demo_data_creates_varied_applications_once(runner, db: Session) -> None
     assert db.scalar(select(func.count(Call.id))) == 1
     statuses = db.scalars(select(Application.status)).all()
     assert len(statuses) == 15
-    assert {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED,
-            ApplicationStatus.WITHDRAWN} <= set(statuses)
-    demo_users = db.scalars(select(User.email).where(User.is_demo.is_(True),
-                                                     User.is_active.is_(True))).all()
+    assert {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.WITHDRAWN,
+    } <= set(statuses)
+    demo_users = db.scalars(
+        select(User.email).where(User.is_demo.is_(True), User.is_active.is_(True))
+    ).all()
     assert "hk-medarbejder@demo.dk" in demo_users and len(demo_users) == 9

@@ -34,8 +34,7 @@ def test_language_switch_to_english_and_back(client: FlaskClient) -> None:
     english = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in english
     assert "Sign in with your e-mail address and password." in english
-    client.post("/sprog", data={"lang": "da", "next": "/login",
-                                "csrf_token": csrf_token(english)})
+    client.post("/sprog", data={"lang": "da", "next": "/login", "csrf_token": csrf_token(english)})
     assert "Log ind med din e-mailadresse" in client.get("/login").get_data(as_text=True)
 
 
