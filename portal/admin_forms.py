@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.application_forms import options
+from portal.application_forms import DanishDecimalField, options
 from portal.calls import NewCall
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -63,7 +62,7 @@ class CriterionForm(FlaskForm):
             NumberRange(min=0, max=4, message=_l("Tærsklen skal ligge på skalaen 0–4.")),
         ],
     )
-    weight = DecimalField(
+    weight = DanishDecimalField(
         _l("Vægt"),
         places=2,
         validators=[
@@ -132,7 +131,7 @@ class CallForm(FlaskForm):
             NumberRange(min=1, max=1_000_000, message=_l("Skriv et positivt antal.")),
         ],
     )
-    min_share_percent = DecimalField(
+    min_share_percent = DanishDecimalField(
         _l("Mindst andel af de nyindplacerede (%)"),
         default=25,
         places=1,

@@ -33,6 +33,18 @@ from portal.labels import FIELD_LABELS, SECTOR_LABELS
 from portal.models import Criterion
 
 
+class DanishDecimalField(DecimalField):
+    """A decimal field that accepts the Danish decimal comma ("18,5") as well as a point."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            valuelist = [str(valuelist[0]).strip().replace(" ", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+
+    def _value(self) -> str:
+        return str(super()._value()).replace(".", ",")
+
+
 def options(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     """Choices for select, radio and checkbox fields from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -104,7 +116,7 @@ class DraftFormBase(FlaskForm):
             ),
         ],
     )
-    staff_fte = DecimalField(
+    staff_fte = DanishDecimalField(
         _l("Medarbejdere til samtaler (årsværk)"),
         places=1,
         validators=[
@@ -112,7 +124,7 @@ class DraftFormBase(FlaskForm):
             NumberRange(min=0, max=5_000, message=_l("Skriv et antal årsværk mellem 0 og 5.000.")),
         ],
     )
-    interviews_per_fte_week = DecimalField(
+    interviews_per_fte_week = DanishDecimalField(
         _l("Samtaler pr. årsværk pr. uge"),
         places=1,
         validators=[

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import applications, audit, calls
+from portal import applications, audit, calls, receipts
 from portal.models import (
     ApprovedExtent,
     Call,
@@ -187,10 +187,12 @@ def _demo_application(
     if state == "draft":
         return
     version = applications.submit(db, signer, app, None)
+    receipts.issue_receipt(db, version)
     if state == "resubmitted":
         applications.set_answer(db, app, criteria[0].id, "Opdateret beskrivelse af kapaciteten.")
         db.flush()
         version = applications.submit(db, signer, app, None)
+        receipts.issue_receipt(db, version)
     if state == "withdrawn":
         applications.withdraw(db, signer, app, "A-kassen har valgt ikke at deltage alligevel.")
     if state in ("eligible", "not_eligible"):

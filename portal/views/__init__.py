@@ -14,6 +14,13 @@ from flask_login import current_user
 from portal import auth as auth_service
 from portal.labels import APPLICATION_STATUS_LABELS, ROLE_LABELS
 
+# Endpoints that highlight a navigation item besides its own.
+ALSO_ACTIVE = {
+    "admin.calls_list": {"admin.call_detail", "admin.create_call"},
+    "admin.criteria_sets": {"admin.criteria_set", "admin.edit_criterion"},
+    "admin.outbox": {"admin.outbox_message"},
+}
+
 # (endpoint, label, permission or None for everyone signed in); shown when the endpoint exists.
 NAVIGATION = [
     ("main.index", _l("Forside"), None),
@@ -76,9 +83,18 @@ def _nav_items() -> list[NavItem]:
             continue
         if permission and not auth_service.can(current_user.user, permission):
             continue
-        active = (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]
+        active = _is_active(endpoint)
         items.append(NavItem(url_for(endpoint), str(label), active))
     return items
+
+
+def _is_active(endpoint: str) -> bool:
+    current = request.endpoint or ""
+    if current == endpoint or current in ALSO_ACTIVE.get(endpoint, set()):
+        return True
+    blueprint = endpoint.split(".")[0]
+    siblings = [e for e, _label, _perm in NAVIGATION if e.split(".")[0] == blueprint]
+    return len(siblings) == 1 and current.split(".")[0] == blueprint
 
 
 def _template_globals() -> dict[str, Any]:

@@ -47,20 +47,27 @@ from portal.models import (
     Municipality,
     Region,
 )
+from portal.rules import N_
 from portal.views import require_permission
 
 bp = Blueprint("applications", __name__, url_prefix="/ansoegning")
 
 ERROR_MESSAGES = {
-    "closed": "Fristen er overskredet, eller runden er ikke åben. Ansøgningen kan ikke ændres.",
-    "stale": "Ansøgningen er ændret eller indsendt, siden du åbnede siden. Gennemse den og "
-    "indsend igen.",
-    "incomplete": "Ansøgningen mangler %(count)d punkt(er) på tjeklisten og kan ikke indsendes.",
-    "not_signatory": "Kun a-kassens tegningsberettigede kan indsende eller trække ansøgningen "
-    "tilbage.",
-    "not_submitted": "Kun en indsendt ansøgning kan trækkes tilbage.",
-    "attachments_too_large": "Bilagene må tilsammen højst fylde %(limit_mb)d MB.",
-    "annex_pages": "Bilagene ville fylde %(pages)d sider; grænsen for bilag er %(limit)d sider.",
+    "closed": N_("Fristen er overskredet, eller runden er ikke åben. Ansøgningen kan ikke ændres."),
+    "stale": N_(
+        "Ansøgningen er ændret eller indsendt, siden du åbnede siden. Gennemse den og indsend igen."
+    ),
+    "incomplete": N_(
+        "Ansøgningen mangler %(count)d punkt(er) på tjeklisten og kan ikke indsendes."
+    ),
+    "not_signatory": N_(
+        "Kun a-kassens tegningsberettigede kan indsende eller trække ansøgningen tilbage."
+    ),
+    "not_submitted": N_("Kun en indsendt ansøgning kan trækkes tilbage."),
+    "attachments_too_large": N_("Bilagene må tilsammen højst fylde %(limit_mb)d MB."),
+    "annex_pages": N_(
+        "Bilagene ville fylde %(pages)d sider; grænsen for bilag er %(limit)d sider."
+    ),
 }
 
 

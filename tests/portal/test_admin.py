@@ -99,7 +99,7 @@ def test_create_call_from_form_with_policy_defaults(admin_client, db: Session) -
         f"/admin/kriterier/{cset.id}/offentliggoer", data={"csrf_token": _token(admin_client)}
     )
     page = admin_client.get("/admin/runder/ny").get_data(as_text=True)
-    assert 'value="37500"' in page and ('value="25.0"' in page or 'value="25"' in page)
+    assert 'value="37500"' in page and 'value="25,0"' in page
     form = {
         "csrf_token": csrf_token(page),
         "title": "Runde 2027",
