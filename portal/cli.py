@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from portal import audit, db, migrate
+from portal import audit, db, migrate, reminders
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 from portal.labels import ROLE_LABELS
-from portal.models import Organisation, Role
+from portal.models import Call, Organisation, Role
 from portal.reference import load_reference_data
 from portal.users import NewUser, UserError, create_user
 
@@ -26,6 +26,7 @@ def register_cli(app: Flask) -> None:
         demo_data_command,
         demo_command,
         audit_verify,
+        send_reminders_command,
     ):
         app.cli.add_command(command)
 
@@ -131,6 +132,19 @@ def demo_command(port: int, host: str) -> None:
         )
     click.echo("")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+
+
+@click.command("send-reminders")
+@with_appcontext
+@click.argument("call_id", type=int)
+def send_reminders_command(call_id: int) -> None:
+    """E-mail everyone holding a draft in a call (e.g. from cron before the deadline)."""
+    call = db.session().get(Call, call_id)
+    if call is None:
+        raise click.ClickException(f"call_id: no call with id {call_id}")
+    sent = reminders.send_reminders(db.session(), None, call, current_app.config)
+    db.session().commit()
+    click.echo(f"reminders sent to {sent} recipient(s)")
 
 
 @click.command("audit-verify")

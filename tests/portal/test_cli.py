@@ -13,6 +13,7 @@ from portal.models import (
     Municipality,
     Organisation,
     Region,
+    Role,
     User,
 )
 from portal.passwords import verify_password
@@ -107,3 +108,16 @@ def test_demo_data_creates_varied_applications_once(runner, db: Session) -> None
         select(User.email).where(User.is_demo.is_(True), User.is_active.is_(True))
     ).all()
     assert "hk-medarbejder@demo.dk" in demo_users and len(demo_users) == 9
+
+
+def test_send_reminders_command_writes_outbox(runner, app, db: Session, make_user) -> None:
+    from portal.mail import list_outbox
+    from tests.portal.helpers import complete_application, open_call
+
+    call = open_call(db)
+    complete_application(db, call, make_user(Role.DRAFTER, "HK"))
+    result = runner.invoke(args=["send-reminders", str(call.id)])
+    assert result.exit_code == 0 and "2 recipient(s)" in result.output
+    assert "Påmindelse" in list_outbox(app.config["OUTBOX_DIR"])[0].subject
+    missing = runner.invoke(args=["send-reminders", "999"])
+    assert missing.exit_code != 0 and "call_id: no call with id 999" in missing.output
