@@ -1,0 +1,78 @@
+"""axe-core (installed from npm by make install) finds no serious or critical WCAG 2.1 A/AA
+violations on the main pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.models import Role
+from tests.conftest import TEST_PASSWORD
+from tests.portal.helpers import complete_application, open_call
+
+AXE = Path(__file__).parents[2] / "node_modules/axe-core/axe.min.js"
+RULESET = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.fixture()
+def axe_page(browser):  # type: ignore[no-untyped-def]
+    if not AXE.is_file():
+        pytest.skip(f"axe-core is not installed at {AXE} (run make install)")
+    # axe is injected as an inline script, which the portal's CSP rightly refuses.
+    context = browser.new_context(locale="da-DK", bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async (rules) => await axe.run(document, rules)", RULESET)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Adgangskode").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_login_and_error_pages_pass_axe(live_server, axe_page) -> None:
+    axe_page.goto(f"{live_server}/login")
+    assert _violations(axe_page) == []
+    axe_page.goto(f"{live_server}/findes-ikke")
+    assert _violations(axe_page) == []
+
+
+def test_application_pages_pass_axe(live_server, axe_page, db, make_user) -> None:
+    call = open_call(db)
+    drafter = make_user(Role.DRAFTER, "HK")
+    app = complete_application(db, call, drafter)
+    _login(axe_page, live_server, drafter.email)
+    assert _violations(axe_page) == []
+    axe_page.goto(f"{live_server}/ansoegning/runde/{call.id}")
+    assert _violations(axe_page) == []
+    axe_page.goto(f"{live_server}/ansoegning/{app.id}/indsend")
+    assert _violations(axe_page) == []
+
+
+def test_admin_pages_pass_axe(live_server, axe_page, db, make_user) -> None:
+    call = open_call(db)
+    admin = make_user(Role.ADMIN, "STAR")
+    _login(axe_page, live_server, admin.email)
+    for path in (
+        f"/admin/runder/{call.id}",
+        "/admin/runder/ny",
+        "/admin/kriterier",
+        f"/admin/kriterier/{call.criteria_set_id}",
+        "/admin/revisionslog",
+    ):
+        axe_page.goto(f"{live_server}{path}")
+        assert _violations(axe_page) == [], path
