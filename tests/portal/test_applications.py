@@ -3,6 +3,7 @@ extension, withdrawal, attachments, receipts and object-level permissions."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import threading
@@ -283,22 +284,28 @@ def test_assessed_version_is_last_before_deadline(db, call, drafter, signatory) 
     assert applications.assessed_version(db, application).number == 2
 
 
-def test_upload_pdf_and_hash_covers_it(client, db, app, call, drafter) -> None:
-    application = complete_application(db, call, drafter)
-    before = applications.content_hash(applications.content_of(db, application))
-    login(client, drafter.email)
+def _upload(client: FlaskClient, call, application, data: bytes, filename: str) -> str:
+    """Upload a file from the application page as a browser would; the page text after."""
     page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
     response = client.post(
         f"/ansoegning/{application.id}/bilag",
         data={
             "csrf_token": csrf_token(page),
             "criterion": "",
-            "file": (__import__("io").BytesIO(pdf_bytes(2)), "Dokumentation.pdf"),
+            "file": (io.BytesIO(data), filename),
         },
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "Bilaget er tilføjet." in response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def test_upload_pdf_and_hash_covers_it(client, db, app, call, drafter) -> None:
+    application = complete_application(db, call, drafter)
+    before = applications.content_hash(applications.content_of(db, application))
+    login(client, drafter.email)
+    text = _upload(client, call, application, pdf_bytes(2), "Dokumentation.pdf")
+    assert "Bilaget er tilføjet." in text
     attachment = db.scalar(select(Attachment))
     assert attachment.pages == 2 and attachment.filename == "Dokumentation.pdf"
     assert (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).is_file()
@@ -316,18 +323,8 @@ def test_upload_pdf_and_hash_covers_it(client, db, app, call, drafter) -> None:
 def test_upload_with_javascript_is_refused_in_danish(client, db, app, call, drafter) -> None:
     application = complete_application(db, call, drafter)
     login(client, drafter.email)
-    page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
-    response = client.post(
-        f"/ansoegning/{application.id}/bilag",
-        data={
-            "csrf_token": csrf_token(page),
-            "criterion": "",
-            "file": (__import__("io").BytesIO(pdf_bytes(1, javascript=True)), "farlig.pdf"),
-        },
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-    assert "JavaScript" in response.get_data(as_text=True)
+    text = _upload(client, call, application, pdf_bytes(1, javascript=True), "farlig.pdf")
+    assert "JavaScript" in text
     assert db.scalar(select(func.count(Attachment.id))) == 0
     assert not any(Path(app.config["UPLOAD_DIR"]).glob("*.pdf"))
 
@@ -335,20 +332,8 @@ def test_upload_with_javascript_is_refused_in_danish(client, db, app, call, draf
 def test_annex_page_limit_is_enforced(client, db, call, drafter) -> None:
     application = complete_application(db, call, drafter)
     login(client, drafter.email)
-    page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
-    response = client.post(
-        f"/ansoegning/{application.id}/bilag",
-        data={
-            "csrf_token": csrf_token(page),
-            "criterion": "",
-            "file": (__import__("io").BytesIO(pdf_bytes(11)), "lang.pdf"),
-        },
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-    assert "Bilagene ville fylde 11 sider; grænsen for bilag er 10 sider." in response.get_data(
-        as_text=True
-    )
+    text = _upload(client, call, application, pdf_bytes(11), "lang.pdf")
+    assert "Bilagene ville fylde 11 sider; grænsen for bilag er 10 sider." in text
     assert db.scalar(select(func.count(Attachment.id))) == 0
 
 
