@@ -60,8 +60,21 @@ def find(db: Session, call_id: int, organisation_id: int) -> Application | None:
 
 
 def effective_deadline(db: Session, app: Application) -> datetime:
-    ext = extension_for(db, app.call_id, app.organisation_id)
-    return max(app.call.deadline_at, ext.deadline_at) if ext else app.call.deadline_at
+    return deadline_for(db, app.call, app.organisation_id)
+
+
+def deadline_for(db: Session, call: Call, organisation_id: int) -> datetime:
+    """The call's deadline, or the a-kasse's extended one."""
+    ext = extension_for(db, call.id, organisation_id)
+    return max(call.deadline_at, ext.deadline_at) if ext else call.deadline_at
+
+
+def is_open_for(db: Session, call: Call, organisation_id: int, now: datetime | None = None) -> bool:
+    """May this a-kasse change its application in this call now (server clock)?"""
+    now = now or utcnow()
+    return call.status == CallStatus.OPEN and rules.is_open(
+        now, call.opens_at, deadline_for(db, call, organisation_id)
+    )
 
 
 def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineExtension | None:
@@ -74,10 +87,7 @@ def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineEx
 
 
 def is_editable(db: Session, app: Application, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    return app.call.status == CallStatus.OPEN and rules.is_open(
-        now, app.call.opens_at, effective_deadline(db, app)
-    )
+    return is_open_for(db, app.call, app.organisation_id, now)
 
 
 def _require_open(db: Session, app: Application) -> None:

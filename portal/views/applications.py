@@ -200,25 +200,30 @@ def edit(call_id: int) -> ResponseReturnValue:
     app = service.find(session, call.id, current_user.organisation_id)
     choices = _extent_choices(call)
     form = _draft_form(call, choices, app)
-    editable = (
-        app is None
-        and call.status == CallStatus.OPEN
-        or (app is not None and service.is_editable(session, app))
-    )
+    editable = service.is_open_for(session, call, current_user.organisation_id)
     if request.method == "POST" and form.validate():
-        if not editable:
-            flash(_(ERROR_MESSAGES["closed"]), "error")
-            return redirect(url_for(".edit", call_id=call.id))
-        app = app or service.get_or_create(
-            session, call, current_user.organisation_id, current_user.id
-        )
-        service.save_draft(session, current_user.user, app, form.to_draft())
-        session.commit()
-        flash(_("Kladden er gemt."), "success")
+        try:
+            _save_draft(call, app, form)
+        except service.ApplicationError as error:
+            session.rollback()
+            flash(_message(error), "error")
+        else:
+            flash(_("Kladden er gemt."), "success")
         return redirect(url_for(".edit", call_id=call.id))
     return render_template(
         "applications/edit.html", **_edit_context(call, app, form, choices, editable)
     )
+
+
+def _save_draft(call: Call, app: Application | None, form: Any) -> Application:
+    """Create the application on its first save, then save the draft and commit."""
+    session = db.session()
+    if not service.is_open_for(session, call, current_user.organisation_id):
+        raise service.ApplicationError("closed")
+    app = app or service.get_or_create(session, call, current_user.organisation_id, current_user.id)
+    service.save_draft(session, current_user.user, app, form.to_draft())
+    session.commit()
+    return app
 
 
 def _edit_context(
@@ -268,12 +273,9 @@ def autosave(call_id: int) -> ResponseReturnValue:
             ok=False, message=_("Ikke gemt: ret fejlene i formularen."), errors=errors
         ), 400
     try:
-        app = app or service.get_or_create(
-            session, call, current_user.organisation_id, current_user.id
-        )
-        service.save_draft(session, current_user.user, app, form.to_draft())
-        session.commit()
+        app = _save_draft(call, app, form)
     except service.ApplicationError as error:
+        session.rollback()
         return jsonify(ok=False, message=_message(error)), 409
     return jsonify(
         ok=True,

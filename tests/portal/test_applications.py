@@ -375,3 +375,15 @@ def test_autosave_saves_draft_as_json(client, db, call, drafter) -> None:
     )
     assert response.json["ok"] is True and "Automatisk gemt" in response.json["message"]
     assert db.scalar(select(Application.contact_name)) == "Autogemt"
+
+
+def test_first_save_after_deadline_creates_nothing(client, db, drafter) -> None:
+    call = open_call(db)
+    call.deadline_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    login(client, drafter.email)
+    page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
+    assert "Ansøgningen kan kun læses." in page
+    after = _post_draft(client, call).get_data(as_text=True)
+    assert "Fristen er overskredet" in after
+    assert db.scalar(select(func.count(Application.id))) == 0
