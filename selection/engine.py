@@ -3,8 +3,23 @@
 Solvers: HiGHS through its Python API (``pulp.HiGHS``, the default) or CBC (``pulp.PULP_CBC_CMD``),
 always with an explicit time limit. The status is honest: ``optimal`` only when the solver proved
 optimality (relative gap ≤ 1e-6); a solution cut off by the time limit is ``feasible`` with the
-solver's bound and gap. PuLP maps a HiGHS time limit to ``LpStatusOptimal``, so ``sol_status`` is
+best bound and gap. PuLP maps a HiGHS time limit to ``LpStatusOptimal``, so ``sol_status`` is
 read as well.
+
+Strategy (HiGHS), chosen by the size of the model:
+
+* small models (≤ ``SMALL_BINARIES`` binaries, e.g. 24 a-kasser at ``region`` granularity): one
+  solve with the large-neighbourhood heuristics (RINS, RENS, root reduced cost) switched off; on
+  models this size they cost more than the branching they save.
+* ``municipality`` granularity: a decomposition. (A) A relaxation aggregated to (fund, region)
+  units with coverage y in [0, 1] and the fund choice x binary: any municipality selection gives
+  region volumes in [0, W_f,r], so its optimum is a valid lower bound; it is tiny (x and one y per
+  fund and region), and its x is almost always the right set of funds, because a fund's volume
+  can be tuned almost continuously with single municipalities. (B) Fix x in the full model and
+  solve for binary y, stopping as soon as the solution is within the requested gap of bound (A).
+  (C) If that is not close enough, solve the full model from (B)'s solution for the remaining
+  time. The reported bound is the better of (A) and (C).
+* otherwise: one solve with HiGHS's defaults.
 """
 
 from __future__ import annotations
@@ -15,8 +30,9 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +44,23 @@ from selection.figures import Selection
 from selection.model import Model, build_model
 from selection.problem import Problem
 
-PROPOSAL_SCHEMA = "selection-proposal/1"
 SOLVERS = ("highs", "cbc")
 OPTIMALITY_GAP = 1e-6
 # Ask the solver for a little more than we promise, so rounding cannot push a proven optimum
 # over the reported tolerance.
 SOLVER_GAP = 5e-7
 SOLVER_ABS_GAP = 1e-10
+SMALL_BINARIES = 300
+QUIET_HEURISTICS: Mapping[str, Any] = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
 
 
 @dataclass(frozen=True)
 class SolveOutcome:
-    """What one solver run gave."""
+    """What one solver run (or one strategy) gave."""
 
     status: str  # optimal | feasible | infeasible | error
     selection: Selection | None
@@ -47,9 +68,10 @@ class SolveOutcome:
     bound: float | None
     seconds: float
     message: str | None = None
+    values: Mapping[str, float] | None = None  # variable name -> value, for warm starts
 
 
-# --- solver runs -----------------------------------------------------------------------------
+# --- HiGHS specifics ---------------------------------------------------------------------------
 
 
 _BANNER_SHOWN = False
@@ -78,7 +100,7 @@ def _silence_highs_banner() -> None:
 
 
 class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
-    """``pulp.HiGHS`` that hands a known feasible selection to HiGHS as a starting point."""
+    """``pulp.HiGHS`` that hands a known feasible solution to HiGHS as a starting point."""
 
     def __init__(self, start: Mapping[str, float] | None = None, **options: Any) -> None:
         super().__init__(**options)
@@ -95,15 +117,20 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
         super().callSolver(lp)
 
 
+# --- one run -----------------------------------------------------------------------------------
+
+
 def run(
     model: Model,
     *,
     time_limit: float,
     solver: str = "highs",
+    gap: float = SOLVER_GAP,
     start: Mapping[str, float] | None = None,
+    options: Mapping[str, Any] | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> SolveOutcome:
-    """Solve ``model`` once; ``start`` optionally maps variable names to a feasible start."""
+    """Solve ``model`` once; ``start`` maps variable names to a feasible start (HiGHS only)."""
     if solver not in SOLVERS:
         raise SolverError(
             f"ukendt solver '{solver}'; brug {' eller '.join(SOLVERS)}",
@@ -111,22 +138,28 @@ def run(
         )
     started = clock()
     if solver == "highs":
-        bound = _run_highs(model, time_limit, start)
+        bound = _run_highs(model, max(time_limit, 0.01), gap, start, options or {})
     else:
-        bound = _run_cbc(model, time_limit)
-    seconds = clock() - started
-    return _outcome(model, bound, seconds)
+        bound = _run_cbc(model, max(time_limit, 1.0), gap)
+    return _outcome(model, bound, clock() - started, gap)
 
 
-def _run_highs(model: Model, time_limit: float, start: Mapping[str, float] | None) -> float | None:
+def _run_highs(
+    model: Model,
+    time_limit: float,
+    gap: float,
+    start: Mapping[str, float] | None,
+    options: Mapping[str, Any],
+) -> float | None:
     _silence_highs_banner()
     engine = _WarmHiGHS(
         start=start,
         msg=False,
         timeLimit=time_limit,
-        gapRel=SOLVER_GAP,
+        gapRel=gap,
         gapAbs=SOLVER_ABS_GAP,
         random_seed=0,
+        **options,
     )
     try:
         model.prob.solve(engine)
@@ -137,13 +170,13 @@ def _run_highs(model: Model, time_limit: float, start: Mapping[str, float] | Non
     return bound if math.isfinite(bound) else None
 
 
-def _run_cbc(model: Model, time_limit: float) -> float | None:
+def _run_cbc(model: Model, time_limit: float, gap: float) -> float | None:
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "cbc.log"
         engine = pulp.PULP_CBC_CMD(
             msg=False,
             timeLimit=time_limit,
-            gapRel=SOLVER_GAP,
+            gapRel=gap,
             gapAbs=SOLVER_ABS_GAP,
             logPath=str(log),
             threads=1,
@@ -167,7 +200,7 @@ def _cbc_bound(log: str) -> float | None:
     return None
 
 
-def _outcome(model: Model, bound: float | None, seconds: float) -> SolveOutcome:
+def _outcome(model: Model, bound: float | None, seconds: float, gap: float) -> SolveOutcome:
     prob = model.prob
     status, sol_status = prob.status, prob.sol_status
     if status == pulp.LpStatusInfeasible:
@@ -178,14 +211,18 @@ def _outcome(model: Model, bound: float | None, seconds: float) -> SolveOutcome:
             "error", None, None, bound, seconds, "no selection found within the time limit"
         )
     objective = float(pulp.value(prob.objective) or 0.0)
-    proven = sol_status == pulp.LpSolutionOptimal
-    if proven and bound is None:
+    if bound is None and sol_status == pulp.LpSolutionOptimal:
         bound = objective
-    if bound is not None and relative_gap(objective, bound) > OPTIMALITY_GAP:
-        proven = False
+    values = {v.name: float(v.varValue or 0.0) for v in prob.variables()}
     return SolveOutcome(
-        "optimal" if proven else "feasible", read_selection(model), objective, bound, seconds
+        _status(objective, bound), read_selection(model), objective, bound, seconds, None, values
     )
+
+
+def _status(objective: float, bound: float | None) -> str:
+    """``optimal`` only with a bound that proves it."""
+    proven = bound is not None and relative_gap(objective, bound) <= OPTIMALITY_GAP
+    return "optimal" if proven else "feasible"
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -210,25 +247,121 @@ def read_selection(model: Model) -> dict[str, tuple[str, ...]]:
     return result
 
 
+# --- strategies --------------------------------------------------------------------------------
+
+
 def solve_problem(
     problem: Problem,
     *,
     time_limit: float = 30.0,
     solver: str = "highs",
+    gap: float = OPTIMALITY_GAP,
     clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[Model, SolveOutcome]:
-    """Build the model, find a heuristic start, solve; return both for reuse."""
-    from selection.heuristic import warm_start
-
+    """Build the model and solve it with the strategy that suits its size."""
     started = clock()
     model = build_model(problem)
-    start = warm_start(model) if solver == "highs" else None
-    outcome = run(model, time_limit=time_limit, solver=solver, start=start, clock=clock)
-    seconds = clock() - started
-    return model, _replace_seconds(outcome, seconds)
+    remaining = time_limit - (clock() - started)
+    outcome = solve_model(model, time_limit=remaining, solver=solver, gap=gap, clock=clock)
+    return model, replace(outcome, seconds=clock() - started)
 
 
-def _replace_seconds(outcome: SolveOutcome, seconds: float) -> SolveOutcome:
-    from dataclasses import replace
+def solve_model(
+    model: Model,
+    *,
+    time_limit: float,
+    solver: str = "highs",
+    gap: float = OPTIMALITY_GAP,
+    clock: Callable[[], float] = time.perf_counter,
+) -> SolveOutcome:
+    """Solve a built model (also after bounds or cuts were changed, see alternatives)."""
+    solver_gap = min(gap, SOLVER_GAP) if gap <= OPTIMALITY_GAP else gap
+    if solver != "highs":
+        return run(model, time_limit=time_limit, solver=solver, gap=solver_gap, clock=clock)
+    if model.problem.granularity == "municipality" and len(model.y) > len(model.x):
+        return _decomposed(model, time_limit, solver_gap, clock)
+    options = QUIET_HEURISTICS if _binaries(model) <= SMALL_BINARIES else {}
+    return run(model, time_limit=time_limit, gap=solver_gap, options=options, clock=clock)
 
-    return replace(outcome, seconds=seconds)
+
+def _binaries(model: Model) -> int:
+    return len(model.x) + (len(model.y) if model.problem.granularity != "fund" else 0)
+
+
+def _decomposed(
+    model: Model, time_limit: float, gap: float, clock: Callable[[], float]
+) -> SolveOutcome:
+    started = clock()
+
+    def left() -> float:
+        return time_limit - (clock() - started)
+
+    # The relaxation is small: solve it tightly, its bound is what the gap is measured against.
+    lower = _aggregated_relaxation(model, 0.5 * time_limit, SOLVER_GAP, clock)
+    if lower.status == "infeasible" or lower.values is None:
+        return replace(lower, seconds=clock() - started)
+    bound = lower.bound if lower.bound is not None else -math.inf
+    with _fixed_funds(model, lower.values):
+        target = {"objective_target": bound + gap * abs(bound)}
+        fixed = run(model, time_limit=0.5 * left(), gap=gap, options=target, clock=clock)
+    best = _better(fixed, None)
+    if best is None or relative_gap(best.objective or 0.0, bound) > gap:
+        start = best.values if best is not None else None
+        full = run(model, time_limit=left(), gap=gap, start=start, clock=clock)
+        best = _better(full, best)
+        bound = max(bound, full.bound if full.bound is not None else -math.inf)
+    if best is None:
+        return SolveOutcome("error", None, None, bound, clock() - started, "no selection found")
+    objective = best.objective or 0.0
+    final_bound = min(bound, objective)
+    return replace(
+        best, status=_status(objective, final_bound), bound=final_bound, seconds=clock() - started
+    )
+
+
+def _aggregated_relaxation(
+    model: Model, time_limit: float, gap: float, clock: Callable[[], float]
+) -> SolveOutcome:
+    """Step (A): the (fund, region) relaxation; its values are named as in ``model``."""
+    aggregated = build_model(replace(model.problem, granularity="region"), cover=False)
+    with _relaxed_coverage(aggregated):
+        lower = run(
+            aggregated, time_limit=time_limit, gap=gap, options=QUIET_HEURISTICS, clock=clock
+        )
+    if lower.values is None:
+        return lower
+    values = {model.x[f].name: lower.values[x.name] for f, x in aggregated.x.items()}
+    return replace(lower, values=values)
+
+
+def _better(new: SolveOutcome, old: SolveOutcome | None) -> SolveOutcome | None:
+    if new.objective is None or new.selection is None:
+        return old
+    if old is None or old.objective is None or new.objective < old.objective:
+        return new
+    return old
+
+
+@contextmanager
+def _relaxed_coverage(model: Model) -> Iterator[None]:
+    """Coverage variables continuous for the duration (fund choice stays binary)."""
+    for variable in model.y.values():
+        variable.cat = pulp.LpContinuous
+    try:
+        yield
+    finally:
+        for variable in model.y.values():
+            variable.cat = pulp.LpInteger
+
+
+@contextmanager
+def _fixed_funds(model: Model, values: Mapping[str, float]) -> Iterator[None]:
+    """Fund choice fixed to ``values`` for the duration."""
+    saved = {f: (x.lowBound, x.upBound) for f, x in model.x.items()}
+    for x in model.x.values():
+        x.lowBound = x.upBound = round(values.get(x.name, 0.0))
+    try:
+        yield
+    finally:
+        for fund_id, (low, up) in saved.items():
+            model.x[fund_id].lowBound, model.x[fund_id].upBound = low, up

@@ -144,11 +144,15 @@ def safe_names(ids: Iterable[str]) -> dict[str, str]:
 # --- the model -----------------------------------------------------------------------------
 
 
-def build_model(problem: Problem, omit: Iterable[str] = ()) -> Model:
-    """The model of ``problem``; ``omit`` names relaxable families to leave out (diagnosis)."""
+def build_model(problem: Problem, omit: Iterable[str] = (), *, cover: bool = True) -> Model:
+    """The model of ``problem``; ``omit`` names relaxable families to leave out (diagnosis).
+
+    ``cover=False`` leaves out "a chosen fund covers at least one municipality"; only the
+    relaxation in ``selection.engine`` uses it.
+    """
     skip = frozenset(omit)
     model = _variables(problem)
-    _add_structure(model)
+    _add_structure(model, cover)
     _add_eligibility(model)
     _add_locks(model, skip)
     _add_fund_count(model, skip)
@@ -215,7 +219,7 @@ def _category_volumes(model: Model) -> dict[tuple[str, str], pulp.LpAffineExpres
     return {key: pulp.LpAffineExpression(terms) for key, terms in sorted(result.items())}
 
 
-def _add_structure(model: Model) -> None:
+def _add_structure(model: Model, cover: bool) -> None:
     # Links: a fund covers a unit only if chosen, y[f,u] ≤ x[f]; cover: a chosen fund covers at
     # least one municipality, Σ_u y[f,u] ≥ x[f] (void when it has a unit without inflow, which
     # it can always cover at no cost).
@@ -226,7 +230,7 @@ def _add_structure(model: Model) -> None:
         if model.problem.granularity != "fund":
             for unit in units.units:
                 prob += model.y[(fund_id, unit.key)] <= x, f"link__{token}__{model.names[unit.key]}"
-        if not units.free:
+        if cover and not units.free:
             covered = pulp.lpSum(model.y[(fund_id, u.key)] for u in units.units)
             prob += covered - x >= 0, f"cover__{token}"
 
