@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from selection.problem import Problem
-from selection.text import pick
+from selection.text import number, percent, pick
 
 STATUSES = ("optimal", "feasible", "infeasible", "error")
 RELATIVE = 1e-6
@@ -44,6 +44,14 @@ class _Notes:
 
     def add(self, da: str, en: str) -> None:
         self.items.append(pick(self.lang, da, en))
+
+
+def _da(value: float) -> str:
+    return number(value, "da", 0 if abs(value) >= 100 else 2)
+
+
+def _en(value: float) -> str:
+    return number(value, "en", 0 if abs(value) >= 100 else 2)
 
 
 def _close(a: float, b: float) -> bool:
@@ -207,10 +215,15 @@ def _check_volume(
     t, n = problem.targets, problem.national_inflow
     low = max((1 - t.volume_tolerance) * t.volume, t.min_share * n)
     high = min((1 + t.volume_tolerance) * t.volume, t.max_share * n)
-    if not (_at_most(low, volume) and _at_most(volume, high)):
+    if not _at_most(low, volume):
         notes.add(
-            f"volumen {volume:.2f} ligger uden for [{low:.2f}, {high:.2f}]",
-            f"volume {volume:.2f} lies outside [{low:.2f}, {high:.2f}]",
+            f"volumen på {_da(volume)} forløb er under kravet om mindst {_da(low)}",
+            f"the volume of {_en(volume)} courses is below the required {_en(low)}",
+        )
+    if not _at_most(volume, high):
+        notes.add(
+            f"volumen på {_da(volume)} forløb er over loftet på {_da(high)}",
+            f"the volume of {_en(volume)} courses is above the cap of {_en(high)}",
         )
     for key, value in (("volume", volume), ("share_of_national_inflow", volume / n)):
         reported = _number(proposal.get(key))
@@ -229,19 +242,20 @@ def _check_per_fund_limits(
         fund = problem.fund(fund_id)
         if fund.capacity is not None and not _at_most(amount, fund.capacity):
             notes.add(
-                f"{fund_id}: {amount:.2f} forløb over kapaciteten {fund.capacity:.2f}",
-                f"{fund_id}: {amount:.2f} courses above capacity {fund.capacity:.2f}",
+                f"{fund_id}: {_da(amount)} forløb er over kapaciteten på {_da(fund.capacity)}",
+                f"{fund_id}: {_en(amount)} courses exceed the capacity of {_en(fund.capacity)}",
             )
         total = sum(fund.inflow.values())
         if not _at_most(amount, (1 - t.min_comparison_share) * total):
             notes.add(
-                f"{fund_id}: for lille sammenligningsgruppe ({total - amount:.2f} af {total:.2f})",
-                f"{fund_id}: comparison group too small ({total - amount:.2f} of {total:.2f})",
+                f"{fund_id}: for lille sammenligningsgruppe ({_da(total - amount)} af "
+                f"{_da(total)})",
+                f"{fund_id}: comparison group too small ({_en(total - amount)} of {_en(total)})",
             )
         if not _at_most(amount, t.max_fund_share * volume):
             notes.add(
-                f"{fund_id}: bærer mere end {t.max_fund_share:g} af volumen",
-                f"{fund_id}: carries more than {t.max_fund_share:g} of the volume",
+                f"{fund_id}: bærer mere end {percent(t.max_fund_share)} af volumen",
+                f"{fund_id}: carries more than {percent(t.max_fund_share, 'en')} of the volume",
             )
 
 
@@ -274,8 +288,9 @@ def _check_max_treated_share(
             limit = u * problem.national_inflow * problem.population[dimension].get(category, 0.0)
             if not _at_most(amount, limit):
                 notes.add(
-                    f"{dimension}={category}: {amount:.2f} behandlede over loftet {limit:.2f}",
-                    f"{dimension}={category}: {amount:.2f} treated above the cap {limit:.2f}",
+                    f"{dimension} {category}: {_da(amount)} behandlede er over loftet på "
+                    f"{_da(limit)}",
+                    f"{dimension} {category}: {_en(amount)} treated exceed the cap of {_en(limit)}",
                 )
 
 

@@ -41,7 +41,7 @@ import pulp
 
 from selection.errors import SolverError
 from selection.figures import Selection
-from selection.model import Model, build_model
+from selection.model import Model, add_nogood, build_model
 from selection.problem import Problem
 
 SOLVERS = ("highs", "cbc")
@@ -324,6 +324,11 @@ def _aggregated_relaxation(
 ) -> SolveOutcome:
     """Step (A): the (fund, region) relaxation; its values are named as in ``model``."""
     aggregated = build_model(replace(model.problem, granularity="region"), cover=False)
+    # Carry over what alternatives and explanations changed: fixed funds and no-good cuts.
+    for fund_id, x in aggregated.x.items():
+        x.lowBound, x.upBound = model.x[fund_id].lowBound, model.x[fund_id].upBound
+    for funds in model.nogoods:
+        add_nogood(aggregated, funds)
     with _relaxed_coverage(aggregated):
         lower = run(
             aggregated, time_limit=time_limit, gap=gap, options=QUIET_HEURISTICS, clock=clock
@@ -352,6 +357,18 @@ def _relaxed_coverage(model: Model) -> Iterator[None]:
     finally:
         for variable in model.y.values():
             variable.cat = pulp.LpInteger
+
+
+@contextmanager
+def forced(model: Model, fund_id: str, value: int) -> Iterator[None]:
+    """Fund ``fund_id`` forced in (1) or out (0) for the duration."""
+    x = model.x[fund_id]
+    saved = (x.lowBound, x.upBound)
+    x.lowBound = x.upBound = value
+    try:
+        yield
+    finally:
+        x.lowBound, x.upBound = saved
 
 
 @contextmanager

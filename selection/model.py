@@ -75,6 +75,7 @@ class Model:
     volume: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
     category_volume: dict[tuple[str, str], pulp.LpAffineExpression] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # label -> name-safe token
+    nogoods: list[frozenset[str]] = field(default_factory=list)  # fund sets cut off
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -82,6 +83,18 @@ class Model:
 
     def constraint_names(self) -> tuple[str, ...]:
         return lp.constraint_names(self.prob)
+
+
+def add_nogood(model: Model, funds: frozenset[str]) -> None:
+    """Cut off the fund set ``funds`` (a no-good cut on x): any other set stays allowed.
+
+    Σ_{f ∈ S} (1 − x[f]) + Σ_{f ∉ S} x[f] ≥ 1
+    """
+    inside = [model.x[f] for f in model.candidates if f in funds]
+    outside = [model.x[f] for f in model.candidates if f not in funds]
+    row = pulp.lpSum(outside) - pulp.lpSum(inside) >= 1 - len(inside)
+    model.prob += row, f"nogood__{len(model.nogoods) + 1}"
+    model.nogoods.append(funds)
 
 
 # --- units ---------------------------------------------------------------------------------

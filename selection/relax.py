@@ -196,14 +196,19 @@ def _volume_sentence(problem: Problem, reach: float, low_side: bool) -> Relaxati
             f"{word_en} of the national inflow from {t.percent(share, 'en')} to "
             f"{bound(low_side, 'en')} {t.percent(needed, 'en')}",
         )
-    verb_da, verb_en = ("Sænk", "Lower") if low_side else ("Hæv", "Raise")
+    if low_side:
+        head_da = f"Sænk kravet om mindst antal forløb til {t.number(reach)} om året"
+        head_en = f"Lower the minimum number of courses to {t.number(reach, 'en')} a year"
+    else:
+        head_da = f"Hæv loftet over antal forløb til {t.number(reach)} om året"
+        head_en = f"Raise the maximum number of courses to {t.number(reach, 'en')} a year"
+    verb_da, verb_en = ("sænk", "lower") if low_side else ("hæv", "raise")
     return _relaxation(
         "volume_low" if low_side else "volume_high",
         None,
         reach,
-        f"{verb_da} volumenkravet til {t.number(reach)} forløb om året: {t.join_words(parts_da)}.",
-        f"{verb_en} the volume requirement to {t.number(reach, 'en')} courses a year: "
-        f"{t.join_words(parts_en, 'en')}.",
+        f"{head_da}: {verb_da} {t.join_words(parts_da)}.",
+        f"{head_en}: {verb_en} {t.join_words(parts_en, 'en')}.",
     )
 
 

@@ -63,3 +63,18 @@ def dimension_word(dimension: str, lang: str = "da") -> str:
     """The user's word for a dimension (``field`` -> ``faggruppe``)."""
     da, en = DIMENSION_WORDS.get(dimension, (dimension, dimension))
     return pick(lang, da, en)
+
+
+# Danish region codes (DAGI) and names; other codes are shown as they are.
+REGION_NAMES = {
+    "1081": "Region Nordjylland",
+    "1082": "Region Midtjylland",
+    "1083": "Region Syddanmark",
+    "1084": "Region Hovedstaden",
+    "1085": "Region Sjælland",
+}
+
+
+def region_name(code: str, lang: str = "da") -> str:
+    """``1084`` -> ``Region Hovedstaden``; unknown codes as ``region 1234``."""
+    return REGION_NAMES.get(code, f"region {code}" if lang == "en" else f"region {code}")
