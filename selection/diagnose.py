@@ -96,7 +96,15 @@ class Diagnosis:
             return (t.pick(lang, "Målene kan opfyldes.", "The targets can be met."),)
         lines = [s.text(lang) for s in self.findings]
         helping = [r for r in self.relaxations if r.needed is not None]
-        if helping:
+        if len(helping) == 1:
+            lines.append(
+                t.pick(
+                    lang,
+                    "Denne ændring er alene nok til at gøre en udvælgelse mulig:",
+                    "This change alone is enough to make a selection possible:",
+                )
+            )
+        elif helping:
             lines.append(
                 t.pick(
                     lang,
@@ -104,17 +112,25 @@ class Diagnosis:
                     "Each of these changes alone is enough to make a selection possible:",
                 )
             )
-            lines += [f"– {r.sentence.text(lang)}" for r in helping]
-        elif self.combined:
-            lines.append(
-                t.pick(
-                    lang,
-                    "Ingen enkelt ændring er nok. Den mindste samlede ændring er:",
-                    "No single change is enough. The smallest combined change is:",
-                )
-            )
+        lines += [f"– {r.sentence.text(lang)}" for r in helping]
+        if self.combined:
+            lines.append(self._combined_head(lang, bool(helping)))
             lines += [f"– {r.sentence.text(lang)}" for r in self.combined]
         return tuple(lines)
+
+    def _combined_head(self, lang: str, alternative: bool) -> str:
+        if alternative:
+            return t.pick(
+                lang,
+                "Vil man fastholde volumenkravet, er den mindste samlede ændring af de øvrige krav:",
+                "To keep the volume requirement, the smallest combined change to the other "
+                "requirements is:",
+            )
+        return t.pick(
+            lang,
+            "Ingen enkelt ændring er nok. Den mindste samlede ændring er:",
+            "No single change is enough. The smallest combined change is:",
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,7 +156,12 @@ def diagnose(
     findings = _static_findings(problem) or _conflict_sentences(problem, oracle, conflict, active)
     singles = tuple(relax.single(problem, oracle, group) for group in conflict)
     together: tuple[Relaxation, ...] = ()
-    if len(conflict) > 1 and not any(r.needed is not None for r in singles):
+    volume_groups = {"volume_low", "volume_high"}
+    if volume_groups & set(conflict):
+        # The volume is the agreement's headline figure: also show how to keep it.
+        others = tuple(g for g in active if g not in volume_groups)
+        together = tuple(relax.combined(problem, oracle, others)) if others else ()
+    elif len(conflict) > 1 and not any(r.needed is not None for r in singles):
         together = tuple(relax.combined(problem, oracle, conflict))
     return Diagnosis(False, conflict, findings, singles, together)
 

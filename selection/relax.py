@@ -95,8 +95,8 @@ def _relaxation(
 _NAMES: dict[str, tuple[str, str]] = {
     "volume_low": ("volumenkravet nedadtil", "the lower volume requirement"),
     "volume_high": ("volumenkravet opadtil", "the upper volume requirement"),
-    "funds_min": ("mindste antal a-kasser", "the minimum number of funds"),
-    "funds_max": ("største antal a-kasser", "the maximum number of funds"),
+    "funds_min": ("det mindste antal a-kasser", "the minimum number of funds"),
+    "funds_max": ("det største antal a-kasser", "the maximum number of funds"),
     "capacity": ("kapaciteten", "the capacities"),
     "comparison": ("kravet til sammenligningsgruppen", "the comparison-group rule"),
     "fund_share": ("loftet for én a-kasses andel", "the cap per fund"),

@@ -100,4 +100,6 @@ def test_cli_dk_infeasible_example_explains_with_numbers(tmp_path: Path) -> None
     assert data["selected"] == []
     first = data["infeasibility"][0]
     assert "højst bære" in first and "37.500" in first
-    assert any(line.startswith("– Sænk volumenkravet") for line in data["infeasibility"])
+    assert any(
+        line.startswith("– Sænk kravet om mindst antal forløb") for line in data["infeasibility"]
+    )
