@@ -122,7 +122,8 @@ class Diagnosis:
         if alternative:
             return t.pick(
                 lang,
-                "Vil man fastholde volumenkravet, er den mindste samlede ændring af de øvrige krav:",
+                "Vil man fastholde volumenkravet, er den mindste samlede ændring "
+                "af de øvrige krav:",
                 "To keep the volume requirement, the smallest combined change to the other "
                 "requirements is:",
             )
