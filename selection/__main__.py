@@ -8,7 +8,8 @@
 ``propose`` writes the proposal JSON to OUT.json (or standard output) and a short summary in
 words to standard error. Exit status: 0 for an answer (optimal, feasible, infeasible, or a
 proposal that passes ``check``), 1 when ``check`` finds a violation or mismatch, 2 for an
-unreadable or invalid input (the message names the key and the fund at fault).
+unreadable or invalid input (the message names the key and the fund at fault), 3 when the time
+limit ran out before any selection was found (status ``error``).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def _propose(args: argparse.Namespace) -> int:
         sys.stdout.write(io.dumps(data))
     for line in summary(proposal, args.lang):
         print(line, file=sys.stderr)
-    return 0
+    return 3 if proposal.status == "error" else 0
 
 
 def summary(proposal: Proposal, lang: str) -> list[str]:
@@ -104,8 +105,11 @@ def summary(proposal: Proposal, lang: str) -> list[str]:
     if proposal.status in ("infeasible", "error"):
         head = t.pick(lang, "Ingen mulig udvælgelse.", "No possible selection.")
         if proposal.status == "error":
-            head = t.pick(lang, "Ingen løsning fundet: ", "No solution found: ")
-            head += proposal.message or ""
+            head = t.pick(
+                lang,
+                "Ingen udvælgelse fundet inden for tidsgrænsen; prøv en længere --time-limit.",
+                "No selection found within the time limit; try a longer --time-limit.",
+            )
         lines = [head, *(proposal.infeasibility or ())]
         if "scenario" in extensions:
             lines += extensions["scenario"].lines(lang)

@@ -1,0 +1,88 @@
+"""The optimizer against brute-force enumeration of every subset (granularity ``fund``)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from selection.check import check
+from selection.figures import compute_figures
+from selection.problem import Problem, parse_problem
+from selection.proposal import proposal_from_selection
+from selection.solve import propose
+from tests.selection.builders import MUNICIPALITIES, fund, problem
+
+CODES = sorted(MUNICIPALITIES)
+
+
+@st.composite
+def tiny_problems(draw: st.DrawFn) -> dict[str, Any]:
+    count = draw(st.integers(3, 6))
+    funds = []
+    for i in range(count):
+        codes = draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True))
+        inflow = {c: float(draw(st.integers(1, 80))) for c in codes}
+        extent = draw(st.sampled_from([["national"], codes[:1], ["region:R1"]]))
+        capacity = draw(st.one_of(st.none(), st.integers(20, 150)))
+        funds.append(
+            fund(
+                f"F{i}",
+                inflow,
+                field=draw(st.sampled_from(["x", "y", "z"])),
+                sector=draw(st.sampled_from(["private", "public"])),
+                eligible=draw(st.booleans()) or i == 0,
+                capacity=capacity,
+                extent=extent,
+            )
+        )
+    weights = {
+        "field": draw(st.sampled_from([0, 1])),
+        "sector": draw(st.sampled_from([0, 0.5])),
+        "size": 0,
+        "region": draw(st.sampled_from([0, 1])),
+        "volume": draw(st.sampled_from([0.25, 1])),
+    }
+    return problem(
+        funds,
+        weights=weights,
+        volume=float(draw(st.integers(30, 250))),
+        volume_tolerance=draw(st.sampled_from([0.1, 0.3, 0.6])),
+        funds_max=draw(st.integers(1, count)),
+        min_comparison_share=draw(st.sampled_from([0.0, 0.2])),
+        max_fund_share=draw(st.sampled_from([1.0, 0.7])),
+    )
+
+
+def brute_force(parsed: Problem) -> float | None:
+    """The least objective over every feasible subset, checked by the independent checker."""
+    eligible = [f.id for f in parsed.funds if f.eligible]
+    best: float | None = None
+    for size in range(len(eligible) + 1):
+        for subset in itertools.combinations(eligible, size):
+            selection = {f: parsed.extent(parsed.fund(f)) for f in subset}
+            proposal = proposal_from_selection(
+                parsed, selection, status="feasible", bound=None, seconds=0.0, solver="-"
+            )
+            if check(parsed, proposal.to_json()):
+                continue
+            value = compute_figures(parsed, selection).objective
+            best = value if best is None else min(best, value)
+    return best
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_optimizer_matches_brute_force(data: dict[str, Any]) -> None:
+    parsed = parse_problem(data)
+    expected = brute_force(parsed)
+    proposal = propose(parsed, time_limit=10)
+    if expected is None:
+        assert proposal.status == "infeasible"
+        return
+    assert proposal.status == "optimal"
+    assert proposal.objective == pytest.approx(expected, abs=1e-7)
+    assert check(parsed, proposal.to_json()) == []
