@@ -27,14 +27,22 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from portal.labels import FIELD_LABELS, SECTOR_LABELS
 from portal.models import Criterion
 
 
 class DanishDecimalField(DecimalField):
-    """A decimal field that accepts the Danish decimal comma ("18,5") as well as a point."""
+    """A decimal field that accepts the Danish decimal comma ("18,5") as well as a point.
+
+    A text input with a decimal keyboard: a number input would refuse to show "12,5"."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:

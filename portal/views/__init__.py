@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     errors.init_app(app)
     app.context_processor(_template_globals)
+    app.add_template_filter(_number, "number")
 
 
 def _nav_items() -> list[NavItem]:
@@ -95,6 +96,11 @@ def _is_active(endpoint: str) -> bool:
     blueprint = endpoint.split(".")[0]
     siblings = [e for e, _label, _perm in NAVIGATION if e.split(".")[0] == blueprint]
     return len(siblings) == 1 and current.split(".")[0] == blueprint
+
+
+def _number(value: float | int | None) -> str:
+    """A number in the user's locale (Danish: 12,5 and 37.500); a dash for none."""
+    return "–" if value is None else str(format_decimal(value))
 
 
 def _template_globals() -> dict[str, Any]:

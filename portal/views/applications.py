@@ -187,8 +187,8 @@ def _extent_map(extent: list[str], call: Call, choices: ExtentChoices) -> str:
         values,
         title=_("Ønsket geografisk udstrækning"),
         excluded=excluded,
-        legend_title=_("Dækning"),
-        value_format=lambda _v: _("ønskes dækket"),
+        legend_title=_("Ønskes dækket"),
+        value_format=lambda _v: _("ja"),
         id_prefix="extent",
     )
 

@@ -387,3 +387,12 @@ def test_first_save_after_deadline_creates_nothing(client, db, drafter) -> None:
     after = _post_draft(client, call).get_data(as_text=True)
     assert "Fristen er overskredet" in after
     assert db.scalar(select(func.count(Application.id))) == 0
+
+
+def test_version_page_formats_numbers_the_danish_way(client, db, call, drafter, signatory) -> None:
+    application = complete_application(db, call, drafter)
+    application.staff_fte = 12.5
+    db.commit()
+    login(client, signatory.email)
+    page = _submit(client, application).get_data(as_text=True)
+    assert "5.000 forløb om året, 12,5 årsværk, 18 samtaler" in page
