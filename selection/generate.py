@@ -43,14 +43,20 @@ def generate(
     excluded: Sequence[str] = (),
     national_inflow: float = 150_000.0,
     eligible_share: float = 0.67,
+    national_share: float = 0.5,
 ) -> dict[str, Any]:
-    """A ``selection-problem/1`` instance; the same arguments give the same instance."""
+    """A ``selection-problem/1`` instance; the same arguments give the same instance.
+
+    ``national_share``: the chance that an eligible fund's extent is the whole country (the rest
+    get one or more regions, or a list of municipalities).
+    """
     rng = random.Random(seed)
     regions = sorted({m.region for m in municipalities})
     weights = sorted((rng.lognormvariate(0, 1.0) for _ in range(funds)), reverse=True)
     scale = national_inflow / sum(weights)
+    shares = (eligible_share, national_share)
     fund_list = [
-        _fund(rng, i, weights[i] * scale, municipalities, regions, funds, eligible_share)
+        _fund(rng, i, weights[i] * scale, municipalities, regions, funds, shares)
         for i in range(funds)
     ]
     return {
@@ -95,8 +101,9 @@ def _fund(
     municipalities: Sequence[MunicipalityRow],
     regions: Sequence[str],
     funds: int,
-    eligible_share: float,
+    shares: tuple[float, float],
 ) -> dict[str, Any]:
+    eligible_share, national_share = shares
     size = "large" if rank < funds / 6 else "medium" if rank < funds / 2 else "small"
     # Large a-kasser apply and pass Trin 2 more often than small ones.
     eligible = rng.random() < min(1.0, eligible_share * (1.25 if size == "large" else 1.0))
@@ -116,7 +123,7 @@ def _fund(
     if eligible:
         entry["capacity"] = round(total * rng.uniform(0.5, 1.0))
         entry["score"] = round(rng.uniform(2.0, 4.0), 1)
-        entry["extent"] = _extent(rng, municipalities, regions)
+        entry["extent"] = _extent(rng, municipalities, regions, national_share)
     return entry
 
 
@@ -136,12 +143,15 @@ def _inflow(
 
 
 def _extent(
-    rng: random.Random, municipalities: Sequence[MunicipalityRow], regions: Sequence[str]
+    rng: random.Random,
+    municipalities: Sequence[MunicipalityRow],
+    regions: Sequence[str],
+    national_share: float,
 ) -> list[str]:
     kind = rng.random()
-    if kind < 0.5:
+    if kind < national_share:
         return ["national"]
-    if kind < 0.75:
+    if kind < national_share + (1 - national_share) / 2:
         count = rng.randint(1, max(1, math.ceil(len(regions) / 2)))
         return [f"region:{r}" for r in sorted(rng.sample(list(regions), count))]
     count = rng.randint(5, min(20, len(municipalities)))
