@@ -30,6 +30,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -171,7 +172,10 @@ def _run_highs(
 
 
 def _run_cbc(model: Model, time_limit: float, gap: float) -> float | None:
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        # PuLP 3 deprecates PULP_CBC_CMD (the CBC binary it bundles) in favour of COIN_CMD with
+        # a separately installed CBC; the bundled one is the one this project relies on.
+        warnings.filterwarnings("ignore", "PULP_CBC_CMD is deprecated", DeprecationWarning)
         log = Path(folder) / "cbc.log"
         engine = pulp.PULP_CBC_CMD(
             msg=False,

@@ -229,4 +229,4 @@ def _swap_words(added: list[str], removed: list[str]) -> tuple[str, str]:
         en.append(f"{t.join_words(removed, 'en')} drop out")
     if not da:
         return "", ""
-    return "; " + " og ".join(da), "; " + " and ".join(en)
+    return "; så " + " og ".join(da), "; then " + " and ".join(en)

@@ -103,3 +103,47 @@ def test_cli_dk_infeasible_example_explains_with_numbers(tmp_path: Path) -> None
     assert any(
         line.startswith("– Sænk kravet om mindst antal forløb") for line in data["infeasibility"]
     )
+
+
+def test_cli_explain_prints_one_line_per_eligible_fund(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = tiny(tmp_path), tmp_path / "proposal.json"
+    main(["propose", str(source), "-o", str(out)])
+    capsys.readouterr()
+    assert main(["explain", str(source), str(out), "--lang", "en"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["A", "B", "C"]
+    assert all("the best total deviation" in line for line in lines)
+
+
+def test_cli_scenario_reports_kept_and_new_selection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = tiny(tmp_path), tmp_path / "proposal.json"
+    args = ["propose", str(source), "-o", str(out), "--scenario", "inflow=1.1"]
+    assert main(args) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["scenario"]["changes"] == {"inflow": 1.1}
+    base_volume = data["scenario"]["base"]["volume"]
+    assert data["scenario"]["kept"]["volume"] == pytest.approx(base_volume * 1.1)
+    assert "Samme valg i scenariet" in capsys.readouterr().err
+
+
+def test_cli_bad_scenario_key_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["propose", str(tiny(tmp_path)), "--scenario", "ledighed=2"]) == 2
+    assert "ukendt scenarie-nøgle 'ledighed'" in capsys.readouterr().err
+
+
+def test_cli_cbc_solver_gives_the_same_optimum(tmp_path: Path) -> None:
+    source = tiny(tmp_path)
+    results = []
+    for solver in ("highs", "cbc"):
+        out = tmp_path / f"{solver}.json"
+        assert main(["propose", str(source), "-o", str(out), "--solver", solver]) == 0
+        results.append(json.loads(out.read_text(encoding="utf-8")))
+    assert results[1]["status"] == "optimal"
+    assert results[1]["objective"] == pytest.approx(results[0]["objective"])
+    assert main(["check", str(source), str(tmp_path / "cbc.json")]) == 0
