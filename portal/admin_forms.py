@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.application_forms import DanishDecimalField, options
 from portal.calls import NewCall
+from portal.form_base import PortalForm
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -44,7 +44,7 @@ class CriterionData:
     anchors: dict[str, str]
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(PortalForm):
     title = StringField(
         _l("Titel"), validators=[InputRequired(_l("Skriv en titel.")), Length(max=200)]
     )
@@ -87,7 +87,7 @@ class CriterionForm(FlaskForm):
         )
 
 
-class CallForm(FlaskForm):
+class CallForm(PortalForm):
     title = StringField(
         _l("Titel"), validators=[InputRequired(_l("Skriv en titel.")), Length(max=200)]
     )
@@ -183,7 +183,7 @@ class CallForm(FlaskForm):
         )
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(PortalForm):
     organisation_id = SelectField(
         _l("A-kasse"), coerce=int, validators=[InputRequired(_l("Vælg en a-kasse."))]
     )

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DecimalField,
     EmailField,
     Field,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -27,8 +26,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, TextInput
 
+from portal.form_base import PortalForm
 from portal.labels import FIELD_LABELS, SECTOR_LABELS
 from portal.models import Criterion
 
@@ -48,6 +48,10 @@ class DanishDecimalField(DecimalField):
         if valuelist:
             valuelist = [str(valuelist[0]).strip().replace(" ", "").replace(",", ".")]
         super().process_formdata(valuelist)
+        value: Decimal | None = getattr(self, "data", None)
+        if value is not None and not value.is_finite():  # "NaN", "Infinity"
+            setattr(self, "data", None)  # noqa: B010 - WTForms' untyped attribute
+            raise ValueError(_l("Skriv et tal, fx 12,5."))
 
     def _value(self) -> str:
         return str(super()._value()).replace(".", ",")
@@ -86,9 +90,11 @@ class DraftData:
     contact_name: str | None
     contact_email: str | None
     contact_phone: str | None
+    # The revision the form was loaded at; None for a first save.
+    revision: int | None = None
 
 
-class DraftFormBase(FlaskForm):
+class DraftFormBase(PortalForm):
     cvr = StringField(
         _l("CVR-nummer"),
         validators=[
@@ -113,8 +119,8 @@ class DraftFormBase(FlaskForm):
     extent_kind = RadioField(
         _l("Ønsket geografisk udstrækning"), choices=EXTENT_KINDS, validators=[Optional()]
     )
-    regions = CheckboxList(_l("Regioner"), choices=[], validate_choice=False)
-    municipalities = CheckboxList(_l("Kommuner"), choices=[], validate_choice=False)
+    regions = CheckboxList(_l("Regioner"), choices=[])
+    municipalities = CheckboxList(_l("Kommuner"), choices=[])
     capacity_courses = IntegerField(
         _l("Forløb om året, a-kassen kan varetage"),
         validators=[
@@ -152,7 +158,7 @@ class DraftFormBase(FlaskForm):
             Regexp(r"^[0-9 +()-]{8,20}$", message=_l("Skriv et telefonnummer, fx 33 12 34 56.")),
         ],
     )
-    revision = HiddenField()
+    revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     criteria: Sequence[Criterion] = ()
     excluded: frozenset[str] = frozenset()
@@ -188,9 +194,9 @@ class DraftFormBase(FlaskForm):
         if kind == "national":
             return ["national"]
         if kind == "regions":
-            return [f"region:{code}" for code in sorted(self.regions.data or [])]
+            return [f"region:{code}" for code in sorted(set(self.regions.data or []))]
         if kind == "municipalities":
-            return sorted(self.municipalities.data or [])
+            return sorted(set(self.municipalities.data or []))
         return []
 
     def to_draft(self) -> DraftData:
@@ -207,6 +213,7 @@ class DraftFormBase(FlaskForm):
             contact_name=self.contact_name.data or None,
             contact_email=self.contact_email.data or None,
             contact_phone=self.contact_phone.data or None,
+            revision=self.revision.data,
         )
 
 
@@ -251,21 +258,25 @@ def extent_kind_of(extent: Sequence[str]) -> str | None:
     return "municipalities"
 
 
-class AttachmentForm(FlaskForm):
+def _optional_int(value: Any) -> int | None:
+    return None if value in ("", None) else int(value)
+
+
+class AttachmentForm(PortalForm):
     file = FileField(_l("PDF-fil"), validators=[FileRequired(_l("Vælg en PDF-fil."))])
-    criterion = SelectField(_l("Dokumenterer kriterium"), choices=[], validate_choice=False)
+    criterion = SelectField(_l("Dokumenterer kriterium"), choices=[], coerce=_optional_int)
 
 
-class SubmitForm(FlaskForm):
-    revision = HiddenField(validators=[InputRequired()])
+class SubmitForm(PortalForm):
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     reason = TextAreaField(
         _l("Begrundelse for tilbagetrækning"),
         validators=[InputRequired(_l("Skriv en begrundelse.")), Length(max=2000)],
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A form with only the CSRF token, for buttons that change state."""

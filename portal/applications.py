@@ -104,8 +104,11 @@ def set_answer(db: Session, app: Application, criterion_id: int, text: str) -> N
 
 
 def save_draft(db: Session, actor: User, app: Application, data: DraftData) -> None:
-    """Save the working copy (organisation facts, answers, extent, capacity, contacts)."""
+    """Save the working copy (organisation facts, answers, extent, capacity, contacts).
+    A form loaded before someone else's save is refused ("stale"), never silently merged."""
     _require_open(db, app)
+    if data.revision is not None and data.revision != app.revision:
+        raise ApplicationError("stale_draft")
     org = app.organisation
     org.cvr, org.members, org.field, org.sector = data.cvr, data.members, data.field, data.sector
     valid_ids = {c.id for c in app.call.criteria_set.criteria}

@@ -67,13 +67,7 @@ def _recent_failures(db: Session, email: str, since: datetime) -> list[datetime]
 def authenticate(db: Session, email: str, password: str, policy: LoginPolicy) -> User:
     """Return the user or raise LoginRefused. Writes only the attempt and audit rows."""
     email = normalise_email(email)
-    now = utcnow()
-    failures = _recent_failures(db, email, now - policy.window)
-    if len(failures) >= policy.max_failures:
-        unlock = failures[-policy.max_failures] + policy.window
-        minutes = max(1, int((unlock - now).total_seconds() // 60) + 1)
-        audit.record(db, None, "login.throttled", email=email)
-        raise LoginRefused("throttled", minutes)
+    _check_throttle(db, email, policy)
     user = db.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
@@ -85,8 +79,19 @@ def authenticate(db: Session, email: str, password: str, policy: LoginPolicy) ->
         _fail(db, email, "demo_disabled", user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.add(LoginAttempt(email=email, success=True, at=now))
+    db.add(LoginAttempt(email=email, success=True))
     return user
+
+
+def _check_throttle(db: Session, email: str, policy: LoginPolicy) -> None:
+    """Refuse while this e-mail has had too many recent failures (login or password change)."""
+    now = utcnow()
+    failures = _recent_failures(db, email, now - policy.window)
+    if len(failures) >= policy.max_failures:
+        unlock = failures[-policy.max_failures] + policy.window
+        minutes = max(1, int((unlock - now).total_seconds() // 60) + 1)
+        audit.record(db, None, "login.throttled", email=email)
+        raise LoginRefused("throttled", minutes)
 
 
 def _fail(db: Session, email: str, code: str, user: User | None = None) -> None:
@@ -144,9 +149,12 @@ def revoke_all_sessions(db: Session, user_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def change_password(db: Session, user: User, current: str, new: str) -> None:
+def change_password(db: Session, user: User, current: str, new: str, policy: LoginPolicy) -> None:
+    """A wrong current password counts as a failed login, so a stolen session cannot be
+    used to guess the password."""
+    _check_throttle(db, user.email, policy)
     if not verify_password(user.password_hash, current):
-        raise LoginRefused("bad_current_password")
+        _fail(db, user.email, "bad_current_password", user)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoke_all_sessions(db, user.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,12 +89,28 @@ def _local(value: datetime) -> str:
     return value.astimezone(COPENHAGEN).strftime("%Y-%m-%d %H:%M:%S")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_member_name(name: str) -> str:
+    """A zip member name that extracts on every system (no reserved characters)."""
+    cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", name).strip(" .")
+    return cleaned or "bilag.pdf"
+
+
 def to_csv(rows: list[Row]) -> bytes:
     """UTF-8 with BOM and semicolons, as Danish spreadsheet programs expect."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(HEADER)
-    writer.writerows(row.values for row in rows)
+    writer.writerows([_cell(v) for v in row.values] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
@@ -103,7 +120,11 @@ def to_xlsx(rows: list[Row]) -> bytes:
     sheet.title = "Ansøgninger"
     sheet.append(HEADER)
     for row in rows:
-        sheet.append(list(row.values))
+        sheet.append([_cell(v) for v in row.values])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
@@ -143,5 +164,6 @@ def dossier(db: Session, app: Application, config: Mapping[str, object]) -> byte
             attachment = db.get(Attachment, item["id"])
             if attachment is not None:
                 data = uploads.open_stored(str(config["UPLOAD_DIR"]), attachment.stored_name)
-                archive.writestr(f"{prefix}/bilag/{item['id']}-{item['filename']}", data)
+                member = safe_member_name(f"{item['id']}-{item['filename']}")
+                archive.writestr(f"{prefix}/bilag/{member}", data)
     return buffer.getvalue()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from portal.form_base import PortalForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(PortalForm):
     email = EmailField(
         _l("E-mail"),
         validators=[
@@ -21,7 +22,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PortalForm):
     current = PasswordField(
         _l("Nuværende adgangskode"),
         validators=[DataRequired(_l("Skriv din nuværende adgangskode."))],
@@ -39,6 +40,6 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     lang = HiddenField()
     next = HiddenField()

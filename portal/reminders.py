@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from flask_babel import format_datetime
@@ -10,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import applications, audit
-from portal.mail import send_mail
+from portal.mail import MailError, send_mail
 from portal.models import Application, ApplicationStatus, Call, User
+
+log = logging.getLogger(__name__)
 
 
 def draft_holders(db: Session, call: Call) -> list[tuple[Application, list[str]]]:
@@ -37,7 +40,7 @@ def draft_holders(db: Session, call: Call) -> list[tuple[Application, list[str]]
 def send_reminders(
     db: Session, actor_id: int | None, call: Call, config: Mapping[str, object]
 ) -> int:
-    sent = 0
+    sent = failed = 0
     for app, addresses in draft_holders(db, call):
         deadline = applications.effective_deadline(db, app)
         when = format_datetime(deadline, "d. MMMM y 'kl.' HH.mm")
@@ -50,7 +53,12 @@ def send_reminders(
             call=call.title,
             when=when,
         )
-        send_mail(config, addresses, subject, body)
+        try:
+            send_mail(config, addresses, subject, body)
+        except (OSError, MailError):
+            log.exception("reminder mail failed for application %s", app.id)
+            failed += 1
+            continue
         sent += len(addresses)
-    audit.record(db, actor_id, "call.reminders_sent", call, recipients=sent)
+    audit.record(db, actor_id, "call.reminders_sent", call, recipients=sent, failed=failed)
     return sent

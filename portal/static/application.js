@@ -20,6 +20,8 @@
       return response.json();
     }).then(function (body) {
       status.textContent = body.message;
+      // The next save builds on this one, not on the revision the page was loaded at.
+      if (body.revision !== undefined) { form.elements.revision.value = body.revision; }
     }).catch(function () {
       status.textContent = status.getAttribute("data-failed") || "";
     });

