@@ -312,6 +312,8 @@ def _decomposed(
     if best is None or relative_gap(best.objective or 0.0, bound) > gap:
         start = best.values if best is not None else None
         full = run(model, time_limit=left(), gap=gap, start=start, clock=clock)
+        if full.status == "infeasible":  # the relaxation was feasible, the problem is not
+            return replace(full, seconds=clock() - started)
         best = _better(full, best)
         bound = max(bound, full.bound if full.bound is not None else -math.inf)
     if best is None:

@@ -86,3 +86,83 @@ def test_optimizer_matches_brute_force(data: dict[str, Any]) -> None:
     assert proposal.status == "optimal"
     assert proposal.objective == pytest.approx(expected, abs=1e-7)
     assert check(parsed, proposal.to_json()) == []
+
+
+def region_options(parsed: Problem, fund_id: str) -> list[tuple[str, ...] | None]:
+    """Not chosen, or any non-empty set of whole regions of the fund's extent."""
+    extent = parsed.extent(parsed.fund(fund_id))
+    regions = sorted({parsed.region_of(c) for c in extent})
+    options: list[tuple[str, ...] | None] = [None]
+    for size in range(1, len(regions) + 1):
+        for chosen in itertools.combinations(regions, size):
+            options.append(tuple(c for c in extent if parsed.region_of(c) in chosen))
+    return options
+
+
+def brute_force_regions(parsed: Problem) -> float | None:
+    eligible = [f.id for f in parsed.funds if f.eligible]
+    best: float | None = None
+    for combination in itertools.product(*(region_options(parsed, f) for f in eligible)):
+        selection = {f: codes for f, codes in zip(eligible, combination, strict=True) if codes}
+        proposal = proposal_from_selection(
+            parsed, selection, status="feasible", bound=None, seconds=0.0, solver="-"
+        )
+        if check(parsed, proposal.to_json()):
+            continue
+        value = compute_figures(parsed, selection).objective
+        best = value if best is None else min(best, value)
+    return best
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_optimizer_matches_brute_force_at_region_granularity(data: dict[str, Any]) -> None:
+    data["granularity"] = "region"
+    data["funds"] = data["funds"][:4]
+    data["targets"]["funds_max"] = min(data["targets"]["funds_max"], 4)
+    parsed = parse_problem(data)
+    expected = brute_force_regions(parsed)
+    proposal = propose(parsed, time_limit=10)
+    if expected is None:
+        assert proposal.status == "infeasible"
+        return
+    assert proposal.status == "optimal"
+    assert proposal.objective == pytest.approx(expected, abs=1e-7)
+
+
+def municipality_options(parsed: Problem, fund_id: str) -> list[tuple[str, ...] | None]:
+    """Not chosen, or any non-empty set of municipalities of the fund's extent."""
+    extent = parsed.extent(parsed.fund(fund_id))
+    options: list[tuple[str, ...] | None] = [None]
+    for size in range(1, len(extent) + 1):
+        options += list(itertools.combinations(extent, size))
+    return options
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_optimizer_matches_brute_force_at_municipality_granularity(data: dict[str, Any]) -> None:
+    # The decomposition (aggregated relaxation, fixed funds, full model) must stay exact.
+    data["granularity"] = "municipality"
+    data["funds"] = data["funds"][:3]
+    for entry in data["funds"]:
+        if entry["extent"] == ["national"]:
+            entry["extent"] = ["region:R1"]
+    data["targets"]["funds_max"] = min(data["targets"]["funds_max"], 3)
+    parsed = parse_problem(data)
+    eligible = [f.id for f in parsed.funds if f.eligible]
+    best: float | None = None
+    for combination in itertools.product(*(municipality_options(parsed, f) for f in eligible)):
+        selection = {f: codes for f, codes in zip(eligible, combination, strict=True) if codes}
+        proposal = proposal_from_selection(
+            parsed, selection, status="feasible", bound=None, seconds=0.0, solver="-"
+        )
+        if not check(parsed, proposal.to_json()):
+            value = compute_figures(parsed, selection).objective
+            best = value if best is None else min(best, value)
+    proposal = propose(parsed, time_limit=10)
+    if best is None:
+        assert proposal.status == "infeasible"
+        return
+    assert proposal.status == "optimal"
+    assert proposal.objective == pytest.approx(best, abs=1e-7)
