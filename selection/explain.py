@@ -58,6 +58,7 @@ def explain(
     *,
     time_limit: float = EXPLAIN_TIME,
     solver: str = "highs",
+    gap: float = OPTIMALITY_GAP,
     model: Model | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> list[Explanation]:
@@ -71,7 +72,7 @@ def explain(
     if fund is not None and fund not in problem.fund_ids:
         raise ProposalError(f"ukendt a-kasse '{fund}'", f"unknown fund '{fund}'")
     model = model or build_model(problem)
-    context = _Context(problem, model, objective, chosen, time_limit, solver, clock)
+    context = _Context(problem, model, objective, chosen, (time_limit, gap), solver, clock)
     return [context.explain(fund_id) for fund_id in sorted(ids)]
 
 
@@ -93,7 +94,7 @@ class _Context:
     model: Model
     objective: float
     chosen: frozenset[str]
-    time_limit: float
+    limits: tuple[float, float]  # time limit per solve, gap
     solver: str
     clock: Callable[[], float]
 
@@ -110,9 +111,9 @@ class _Context:
         with forced(self.model, fund_id, 0 if is_chosen else 1):
             outcome = solve_model(
                 self.model,
-                time_limit=self.time_limit,
+                time_limit=self.limits[0],
                 solver=self.solver,
-                gap=OPTIMALITY_GAP,
+                gap=self.limits[1],
                 clock=self.clock,
             )
         if outcome.selection is None or outcome.objective is None:
@@ -141,7 +142,7 @@ class _Context:
             switched = replace(self.problem, locks_exclude=self.problem.locks_exclude | {fund_id})
         else:
             switched = replace(self.problem, locks_include=self.problem.locks_include | {fund_id})
-        reason = diagnose(switched, time_limit=self.time_limit)
+        reason = diagnose(switched, time_limit=self.limits[0])
         first = reason.findings[0] if reason.findings else None
         why_da = first.da if first else ""
         why_en = first.en if first else ""
@@ -220,13 +221,14 @@ def _switched_text(
 
 
 def _swap_words(added: list[str], removed: list[str]) -> tuple[str, str]:
-    da, en = [], []
-    if added:
-        da.append(f"{t.join_words(added)} kommer med")
-        en.append(f"{t.join_words(added, 'en')} come in")
-    if removed:
-        da.append(f"{t.join_words(removed)} ryger ud")
-        en.append(f"{t.join_words(removed, 'en')} drop out")
-    if not da:
+    """ "; så kommer X med, og Y ryger ud" / "; instead X in, Y out"."""
+    if not added and not removed:
         return "", ""
-    return "; så " + " og ".join(da), "; then " + " and ".join(en)
+    if added and removed:
+        da = f"; så kommer {t.join_words(added)} med, og {t.join_words(removed)} ryger ud"
+    elif added:
+        da = f"; så kommer {t.join_words(added)} med"
+    else:
+        da = f"; så ryger {t.join_words(removed)} ud"
+    parts = [f"{f} in" for f in added] + [f"{f} out" for f in removed]
+    return da, "; instead " + ", ".join(parts)

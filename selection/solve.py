@@ -96,6 +96,7 @@ class _Extras:
             proposal,
             time_limit=self.time_limit,
             solver=self.solver,
+            gap=self.gap,
             model=self.model,
             clock=self.clock,
         )
