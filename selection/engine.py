@@ -289,7 +289,8 @@ def solve_model(
 
 
 def _binaries(model: Model) -> int:
-    return len(model.x) + (len(model.y) if model.problem.granularity != "fund" else 0)
+    fund_choice = {id(x) for x in model.x.values()}
+    return len(model.x) + sum(1 for y in model.y.values() if id(y) not in fund_choice)
 
 
 def _decomposed(
@@ -356,12 +357,14 @@ def _better(new: SolveOutcome, old: SolveOutcome | None) -> SolveOutcome | None:
 @contextmanager
 def _relaxed_coverage(model: Model) -> Iterator[None]:
     """Coverage variables continuous for the duration (fund choice stays binary)."""
-    for variable in model.y.values():
+    fund_choice = {id(x) for x in model.x.values()}
+    coverage = [y for y in model.y.values() if id(y) not in fund_choice]
+    for variable in coverage:
         variable.cat = pulp.LpContinuous
     try:
         yield
     finally:
-        for variable in model.y.values():
+        for variable in coverage:
             variable.cat = pulp.LpInteger
 
 

@@ -164,7 +164,7 @@ def build_model(problem: Problem, omit: Iterable[str] = (), *, cover: bool = Tru
     relaxation in ``selection.engine`` uses it.
     """
     skip = frozenset(omit)
-    model = _variables(problem)
+    model = _variables(problem, cover)
     _add_structure(model, cover)
     _add_eligibility(model)
     _add_locks(model, skip)
@@ -179,7 +179,13 @@ def build_model(problem: Problem, omit: Iterable[str] = (), *, cover: bool = Tru
     return model
 
 
-def _variables(problem: Problem) -> Model:
+def _whole(granularity: str, units: FundUnits, cover: bool) -> bool:
+    """Whether covering is all or nothing, so y[f,u] is x[f] itself: always under ``fund``,
+    and for a fund with a single unit (and no unit without inflow) when it must cover one."""
+    return granularity == "fund" or (cover and len(units.units) == 1 and not units.free)
+
+
+def _variables(problem: Problem, cover: bool) -> Model:
     chosen = candidates(problem)
     model = Model(
         problem=problem,
@@ -193,7 +199,7 @@ def _variables(problem: Problem) -> Model:
         x = model.x[fund.id] = lp.binary(model.prob, f"x__{token}")
         terms = []
         for unit in model.units[fund.id].units:
-            if problem.granularity == "fund":
+            if _whole(problem.granularity, model.units[fund.id], cover):
                 y = x
             else:
                 y = lp.binary(model.prob, f"y__{token}__{model.names[unit.key]}")
@@ -240,9 +246,10 @@ def _add_structure(model: Model, cover: bool) -> None:
     for fund_id in model.candidates:
         token, x = model.names[fund_id], model.x[fund_id]
         units = model.units[fund_id]
-        if model.problem.granularity != "fund":
-            for unit in units.units:
-                prob += model.y[(fund_id, unit.key)] <= x, f"link__{token}__{model.names[unit.key]}"
+        if _whole(model.problem.granularity, units, cover):
+            continue
+        for unit in units.units:
+            prob += model.y[(fund_id, unit.key)] <= x, f"link__{token}__{model.names[unit.key]}"
         if cover and not units.free:
             covered = pulp.lpSum(model.y[(fund_id, u.key)] for u in units.units)
             prob += covered - x >= 0, f"cover__{token}"
