@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pulp
 
+from selection import io
 from selection.errors import SolverError
 from selection.figures import Selection
 from selection.model import Model, add_nogood, build_model
@@ -189,7 +190,7 @@ def _run_cbc(model: Model, time_limit: float, gap: float) -> float | None:
             model.prob.solve(engine)
         except pulp.PulpSolverError as error:
             raise SolverError(f"CBC fejlede: {error}", f"CBC failed: {error}") from error
-        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        text = io.read_text_if_exists(log)
     return _cbc_bound(text)
 
 

@@ -53,3 +53,9 @@ def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
 
     with Path(path).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def read_text_if_exists(path: str | Path) -> str:
+    """A solver's log file, or "" when it wrote none."""
+    file = Path(path)
+    return file.read_text(encoding="utf-8", errors="replace") if file.exists() else ""
