@@ -49,6 +49,8 @@ def _where(key: str, fund: str | None) -> str:
     if "." not in key:
         return ""
     parent = key.rsplit(".", 1)[0]
+    if parent.endswith(".inflow"):
+        parent = parent[: -len(".inflow")]
     if fund is not None and parent.startswith("funds["):
         head = parent.split("]", 1)[0] + "]"
         return f"{head} (id '{fund}')" + parent[len(head) :]

@@ -13,6 +13,10 @@ def read_problem_json(path: str | Path) -> Any:
     """The JSON data of a problem file; ``ProblemError`` when it cannot be read."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ProblemError(
+            "problem", f"filen {path} findes ikke", f"the file {path} does not exist"
+        ) from error
     except OSError as error:
         raise ProblemError(
             "problem",

@@ -374,9 +374,16 @@ def _inflow(
     for code in sorted(raw):
         if code not in municipalities:
             raise _unknown_code(f"{here}.inflow.{code}", code, fund_id)
-        amount = _number(raw, code, None, low=0, path=f"{here}.inflow.{code}", fund=fund_id)
+        amount = raw[code]
+        if not _is_number(amount) or amount < 0:
+            raise ProblemError(
+                f"{here}.inflow.{code}",
+                f"inflow for kommune {code} skal være et tal ≥ 0, fik {_show(amount)}",
+                f"inflow for municipality {code} must be a number ≥ 0, got {_show(amount)}",
+                fund=fund_id,
+            )
         if amount > 0:
-            inflow[code] = amount
+            inflow[code] = float(amount)
     return inflow
 
 

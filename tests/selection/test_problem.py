@@ -58,3 +58,12 @@ def test_parse_problem_locks_both_sides_is_an_error() -> None:
     with pytest.raises(ProblemError) as caught:
         parse_problem(data)
     assert caught.value.key == "locks.exclude"
+
+
+def test_parse_problem_negative_inflow_names_municipality_and_fund() -> None:
+    data = problem([fund("A", {"a1": 10}), fund("Ase", {"a2": -3})])
+    with pytest.raises(ProblemError) as caught:
+        parse_problem(data)
+    assert str(caught.value) == (
+        "funds[1] (id 'Ase'): inflow for kommune a2 skal være et tal ≥ 0, fik -3"
+    )
