@@ -235,7 +235,9 @@ def test_reminders_go_to_draft_holders_in_outbox(admin_client, app, db: Session,
 
 def test_audit_page_reports_intact_chain(admin_client) -> None:
     page = admin_client.get("/admin/revisionslog").get_data(as_text=True)
-    assert "Kæden er ubrudt" in page and "login.succeeded" in page
+    assert "login.succeeded" in page and "Kontrollér hele kæden" in page
+    checked = admin_client.get("/admin/revisionslog?kontrol=1").get_data(as_text=True)
+    assert "Kæden er ubrudt" in checked
 
 
 def test_exports_neutralise_formulas_and_zip_names(
