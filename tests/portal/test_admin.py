@@ -179,20 +179,26 @@ def test_dossier_zip_has_answers_receipt_and_attachments(
     assert archive.read("hk-version-1/ansoegning.pdf").startswith(b"%PDF")
 
 
-def test_extension_granted_from_call_page_is_logged(admin_client, db: Session) -> None:
-    call = open_call(db)
-    page = admin_client.get(f"/admin/runder/{call.id}").get_data(as_text=True)
-    response = admin_client.post(
+def _post_extension(client, db: Session, call, deadline_at: str, reason: str) -> str:
+    """Post the extension form on the call page as a browser would; the page text after."""
+    page = client.get(f"/admin/runder/{call.id}").get_data(as_text=True)
+    response = client.post(
         f"/admin/runder/{call.id}",
         data={
             "csrf_token": csrf_token(page),
             "organisation_id": str(org_id(db, "HK")),
-            "deadline_at": "2099-01-01T12:00",
-            "reason": "IT-nedbrud",
+            "deadline_at": deadline_at,
+            "reason": reason,
         },
         follow_redirects=True,
     )
-    assert "Fristforlængelsen er givet og logget." in response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def test_extension_granted_from_call_page_is_logged(admin_client, db: Session) -> None:
+    call = open_call(db)
+    html = _post_extension(admin_client, db, call, "2099-01-01T12:00", "IT-nedbrud")
+    assert "Fristforlængelsen er givet og logget." in html
     ext = db.scalar(select(DeadlineExtension))
     assert ext.reason == "IT-nedbrud"
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "call.extension_granted"))
@@ -200,17 +206,7 @@ def test_extension_granted_from_call_page_is_logged(admin_client, db: Session) -
 
 def test_extension_form_errors_stay_next_to_fields(admin_client, db: Session) -> None:
     call = open_call(db)
-    page = admin_client.get(f"/admin/runder/{call.id}").get_data(as_text=True)
-    response = admin_client.post(
-        f"/admin/runder/{call.id}",
-        data={
-            "csrf_token": csrf_token(page),
-            "organisation_id": str(org_id(db, "HK")),
-            "deadline_at": "ikke-en-dato",
-            "reason": "",
-        },
-    )
-    html = response.get_data(as_text=True)
+    html = _post_extension(admin_client, db, call, "ikke-en-dato", "")
     assert "Skriv en begrundelse." in html and 'id="reason-error"' in html
     assert db.scalar(select(DeadlineExtension)) is None
 

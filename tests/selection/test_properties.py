@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pytest
@@ -57,21 +58,31 @@ def tiny_problems(draw: st.DrawFn) -> dict[str, Any]:
     )
 
 
-def brute_force(parsed: Problem) -> float | None:
-    """The least objective over every feasible subset, checked by the independent checker."""
-    eligible = [f.id for f in parsed.funds if f.eligible]
+def best_feasible(parsed: Problem, selections: Iterable[dict[str, Sequence[str]]]) -> float | None:
+    """The least objective among the selections the independent checker accepts."""
     best: float | None = None
-    for size in range(len(eligible) + 1):
-        for subset in itertools.combinations(eligible, size):
-            selection = {f: parsed.extent(parsed.fund(f)) for f in subset}
-            proposal = proposal_from_selection(
-                parsed, selection, status="feasible", bound=None, seconds=0.0, solver="-"
-            )
-            if check(parsed, proposal.to_json()):
-                continue
-            value = compute_figures(parsed, selection).objective
-            best = value if best is None else min(best, value)
+    for selection in selections:
+        proposal = proposal_from_selection(
+            parsed, selection, status="feasible", bound=None, seconds=0.0, solver="-"
+        )
+        if check(parsed, proposal.to_json()):
+            continue
+        value = compute_figures(parsed, selection).objective
+        best = value if best is None else min(best, value)
     return best
+
+
+def brute_force(parsed: Problem) -> float | None:
+    """The least objective over every feasible subset of whole extents."""
+    eligible = [f.id for f in parsed.funds if f.eligible]
+    return best_feasible(
+        parsed,
+        (
+            {f: parsed.extent(parsed.fund(f)) for f in subset}
+            for size in range(len(eligible) + 1)
+            for subset in itertools.combinations(eligible, size)
+        ),
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -101,17 +112,13 @@ def region_options(parsed: Problem, fund_id: str) -> list[tuple[str, ...] | None
 
 def brute_force_regions(parsed: Problem) -> float | None:
     eligible = [f.id for f in parsed.funds if f.eligible]
-    best: float | None = None
-    for combination in itertools.product(*(region_options(parsed, f) for f in eligible)):
-        selection = {f: codes for f, codes in zip(eligible, combination, strict=True) if codes}
-        proposal = proposal_from_selection(
-            parsed, selection, status="feasible", bound=None, seconds=0.0, solver="-"
-        )
-        if check(parsed, proposal.to_json()):
-            continue
-        value = compute_figures(parsed, selection).objective
-        best = value if best is None else min(best, value)
-    return best
+    return best_feasible(
+        parsed,
+        (
+            {f: codes for f, codes in zip(eligible, combination, strict=True) if codes}
+            for combination in itertools.product(*(region_options(parsed, f) for f in eligible))
+        ),
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -151,15 +158,15 @@ def test_optimizer_matches_brute_force_at_municipality_granularity(data: dict[st
     data["targets"]["funds_max"] = min(data["targets"]["funds_max"], 3)
     parsed = parse_problem(data)
     eligible = [f.id for f in parsed.funds if f.eligible]
-    best: float | None = None
-    for combination in itertools.product(*(municipality_options(parsed, f) for f in eligible)):
-        selection = {f: codes for f, codes in zip(eligible, combination, strict=True) if codes}
-        proposal = proposal_from_selection(
-            parsed, selection, status="feasible", bound=None, seconds=0.0, solver="-"
-        )
-        if not check(parsed, proposal.to_json()):
-            value = compute_figures(parsed, selection).objective
-            best = value if best is None else min(best, value)
+    best = best_feasible(
+        parsed,
+        (
+            {f: codes for f, codes in zip(eligible, combination, strict=True) if codes}
+            for combination in itertools.product(
+                *(municipality_options(parsed, f) for f in eligible)
+            )
+        ),
+    )
     proposal = propose(parsed, time_limit=10)
     if best is None:
         assert proposal.status == "infeasible"
