@@ -6,9 +6,35 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 VENDOR := portal/static/vendor/dkfds
 
-.PHONY: install demo test lint assets translations messages clean
+.PHONY: install system-packages demo test lint assets translations messages clean
 
-install: $(STAMP) $(VENDOR)/.stamp translations
+# The one list of Debian packages the project needs at run and test time: Pango and the
+# HarfBuzz subset library for WeasyPrint, poppler-utils (pdftotext, pdftoppm) for the PDF
+# checks, Chromium for the browser tests. Node.js/npm come from Debian only when absent.
+# CI adds its database server with EXTRA_PACKAGES=postgresql-15.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium
+EXTRA_PACKAGES ?=
+
+install: system-packages $(STAMP) $(VENDOR)/.stamp translations
+
+# Installs what is missing when running as root with apt; otherwise names it in one line.
+system-packages:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	       $$missing >/dev/null; \
+	else \
+	  echo "Missing system packages; install them first: sudo apt-get install$$missing" >&2; \
+	  exit 1; \
+	fi
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

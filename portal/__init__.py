@@ -32,12 +32,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _finish_config(app)
 
-    from portal import db, extensions, views
+    from portal import db, errors, extensions, web
+    from portal.accounts.views import bp as accounts_bp
+    from portal.applications.views import bp as applications_bp
+    from portal.calls.views import bp as calls_bp
     from portal.cli import register_cli
+    from portal.home.views import bp as home_bp
+    from portal.ops.views import bp as ops_bp
 
     db.init_app(app)
     extensions.init_app(app)
-    views.init_app(app)
+    for blueprint in (accounts_bp, home_bp, applications_bp, calls_bp, ops_bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    web.init_app(app)
     register_cli(app)
     return app
 

@@ -10,12 +10,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from portal import audit, db, migrate, reminders
+from portal import audit, db, migrate
+from portal.accounts.users import NewUser, UserError, create_user
+from portal.calls import reminders
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
-from portal.labels import ROLE_LABELS
+from portal.i18n import ROLE_LABELS
 from portal.models import Call, Organisation, Role
 from portal.reference import load_reference_data
-from portal.users import NewUser, UserError, create_user
 
 
 def register_cli(app: Flask) -> None:

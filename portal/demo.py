@@ -12,7 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import applications, audit, calls, receipts
+from portal import audit
+from portal.accounts.users import NewUser, create_user
+from portal.applications import receipts
+from portal.applications import services as applications
+from portal.calls import services as calls
 from portal.models import (
     ApprovedExtent,
     Call,
@@ -24,7 +28,6 @@ from portal.models import (
     utcnow,
 )
 from portal.reference import AGENCY_SHORT_ID, LABOUR_SHORT_ID, PARTIES_SHORT_ID
-from portal.users import NewUser, create_user
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts work only in demo mode
 DEMO_CALL_TITLE = "Ansøgningsrunde: a-kassernes kontaktforløb (demo)"

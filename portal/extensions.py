@@ -9,7 +9,8 @@ from flask_babel import Babel
 from flask_login import AnonymousUserMixin, LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from portal import auth, db
+from portal import db
+from portal.accounts import services as auth
 from portal.models import User
 
 csrf = CSRFProtect()
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.request_loader(_load_user_from_session)
     babel.init_app(app, locale_selector=select_locale)

@@ -21,10 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from portal import create_app, migrate
+from portal.accounts.users import NewUser, create_user
 from portal.db import make_engine
 from portal.models import Base, Organisation, Role, User
 from portal.reference import load_reference_data
-from portal.users import NewUser, create_user
 
 TEST_PASSWORD = "korrekt-hest-batteri-haefteklamme"
 PG_URL = os.environ.get("TEST_DATABASE_URL")

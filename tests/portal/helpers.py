@@ -11,8 +11,9 @@ from pypdf.actions import JavaScript
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import applications, calls
-from portal.application_forms import DraftData
+from portal.applications import services as applications
+from portal.applications.forms import DraftData
+from portal.calls import services as calls
 from portal.models import Application, Call, Organisation, User, utcnow
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import applications
+from portal.applications import services as applications
 from portal.mail import list_outbox
 from portal.models import (
     AuditEvent,
@@ -145,7 +145,7 @@ def test_dossier_zip_has_answers_receipt_and_attachments(
     call = open_call(db)
     signer = make_user(Role.SIGNATORY, "HK")
     application = complete_application(db, call, signer)
-    from portal import uploads
+    from portal.applications import uploads
 
     data = pdf_bytes(1)
     stored = uploads.store(app.config["UPLOAD_DIR"], data)
@@ -165,7 +165,7 @@ def test_dossier_zip_has_answers_receipt_and_attachments(
     )
     version = applications.submit(db, signer, application, None)
     with app.app_context():
-        from portal.receipts import issue_receipt
+        from portal.applications.receipts import issue_receipt
 
         issue_receipt(db, version)
     db.commit()
@@ -239,7 +239,7 @@ def test_audit_page_reports_intact_chain(admin_client) -> None:
 def test_exports_neutralise_formulas_and_zip_names(
     admin_client, app, db: Session, make_user
 ) -> None:
-    from portal.exports import safe_member_name
+    from portal.calls.exports import safe_member_name
 
     call = open_call(db)
     signer = make_user(Role.SIGNATORY, "HK")

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import applications
+from portal.applications import services as applications
 from portal.mail import list_outbox
 from portal.models import (
     Answer,
@@ -235,9 +235,9 @@ def test_extension_lets_one_fund_submit_after_deadline(
         db,
         admin,
         call,
-        application.organisation_id,
-        utcnow() + timedelta(days=2),
-        "Nedbrud hos a-kassen",
+        applications.NewExtension(
+            application.organisation_id, utcnow() + timedelta(days=2), "Nedbrud hos a-kassen"
+        ),
     )
     db.commit()
     login(client, signatory.email)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.accounts.passwords import verify_password
 from portal.models import (
     Application,
     ApplicationStatus,
@@ -16,7 +17,6 @@ from portal.models import (
     Role,
     User,
 )
-from portal.passwords import verify_password
 
 
 def test_create_user_reads_password_from_stdin(runner, db: Session) -> None:

@@ -20,8 +20,8 @@ from pypdf.generic import (
 )
 from werkzeug.exceptions import NotFound
 
-from portal import uploads
-from portal.uploads import (
+from portal.applications import uploads
+from portal.applications.uploads import (
     InvalidStoredName,
     UploadRejected,
     inspect_pdf,

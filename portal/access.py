@@ -1,0 +1,120 @@
+"""Who may do what: permissions per role, the view decorator, and object rules.
+
+`Permission` names what a role may do; `ROLE_PERMISSIONS` is the one table. Views declare
+theirs with `@requires(Permission.X)`, which the navigation reads, so a link shows only where
+its view admits the user. Object rules are small named predicates (`can_see_application`),
+used by views, services and exports alike; a view answers 404 when one says no.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from portal.models import AGENCY_ROLES, FUND_ROLES, Application, Role, User
+
+
+class Permission(enum.StrEnum):
+    SIGNED_IN = "signed_in"
+    MANAGE_USERS = "manage_users"
+    MANAGE_CALLS = "manage_calls"
+    READ_OUTBOX = "read_outbox"
+    READ_AUDIT = "read_audit"
+    EDIT_APPLICATION = "edit_application"
+    SUBMIT_APPLICATION = "submit_application"
+    ASSESS = "assess"
+    LEAD_ASSESSMENT = "lead_assessment"
+    RUN_SELECTION = "run_selection"
+    REVIEW_SELECTION = "review_selection"
+    READ_INTERPRETATION = "read_interpretation"
+
+
+ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.SIGNED_IN: frozenset(Role),
+    Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Permission.MANAGE_CALLS: frozenset({Role.ADMIN}),
+    Permission.READ_OUTBOX: frozenset({Role.ADMIN}),
+    Permission.READ_AUDIT: frozenset({Role.ADMIN}),
+    Permission.EDIT_APPLICATION: FUND_ROLES,
+    Permission.SUBMIT_APPLICATION: frozenset({Role.SIGNATORY}),
+    Permission.ASSESS: frozenset({Role.LEAD_ASSESSOR, Role.ASSESSOR}),
+    Permission.LEAD_ASSESSMENT: frozenset({Role.LEAD_ASSESSOR}),
+    Permission.RUN_SELECTION: frozenset({Role.ADMIN, Role.LEAD_ASSESSOR}),
+    Permission.REVIEW_SELECTION: frozenset({Role.PARTY_MEMBER, Role.ADMIN, Role.LEAD_ASSESSOR}),
+    Permission.READ_INTERPRETATION: frozenset(
+        {Role.LABOUR_PARTY, Role.ADMIN, Role.LEAD_ASSESSOR, Role.ASSESSOR}
+    ),
+}
+
+
+def can(user: User | None, permission: Permission) -> bool:
+    if user is None or not user.is_active:
+        return False
+    return Role(user.role) in ROLE_PERMISSIONS[permission]
+
+
+# --- object rules --------------------------------------------------------------------------
+
+
+def owns(user: User, organisation_id: int | None) -> bool:
+    """Fund users see only their own organisation's objects."""
+    return organisation_id is not None and user.organisation_id == organisation_id
+
+
+def can_edit_application(user: User, application: Application) -> bool:
+    return can(user, Permission.EDIT_APPLICATION) and owns(user, application.organisation_id)
+
+
+def can_see_application(user: User, application: Application) -> bool:
+    """The a-kasse's own people always; the agency once a version has been submitted."""
+    if owns(user, application.organisation_id):
+        return can(user, Permission.EDIT_APPLICATION)
+    return Role(user.role) in AGENCY_ROLES and bool(application.versions)
+
+
+# --- views ---------------------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Send the anonymous to the login page and refuse (403) a role without `permission`."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                target = request.full_path.rstrip("?")
+                return redirect(url_for("accounts.login", next=None if target == "/" else target))
+            if not can(current_user.user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Mark a view that anyone may open (login, language, static)."""
+    view.required_permission = None  # type: ignore[attr-defined]
+    return view
+
+
+def view_permission(view: Callable[..., Any]) -> Permission | None:
+    return getattr(view, "required_permission", None)
+
+
+def current_user_model() -> User:
+    """The signed-in user's ORM object (inside a view guarded by `requires`)."""
+    return current_user.user  # type: ignore[no-any-return]
+
+
+def current_can(permission: Permission) -> bool:
+    return bool(current_user.is_authenticated) and can(current_user.user, permission)

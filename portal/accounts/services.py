@@ -1,0 +1,158 @@
+"""Authentication services: login with throttling, server-side sessions, permissions.
+
+Services take a database session and plain values; they flush and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.accounts.passwords import hash_password, needs_rehash, verify_password
+from portal.errors import AccountError
+from portal.models import LoginAttempt, User, UserSession, utcnow
+
+
+class LoginRefused(AccountError):
+    """Login failed; `code` says why (the catalogue in portal.errors has the Danish text)."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    demo_mode: bool
+    max_failures: int
+    window: timedelta
+    session_lifetime: timedelta
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _recent_failures(db: Session, email: str, since: datetime) -> list[datetime]:
+    """Failures since the last success within the window."""
+    last_success = db.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == email, LoginAttempt.success.is_(True), LoginAttempt.at >= since
+        )
+    )
+    start = max(since, last_success) if last_success else since
+    return list(
+        db.scalars(
+            select(LoginAttempt.at)
+            .where(
+                LoginAttempt.email == email,
+                LoginAttempt.success.is_(False),
+                LoginAttempt.at >= start,
+            )
+            .order_by(LoginAttempt.at)
+        )
+    )
+
+
+def authenticate(db: Session, email: str, password: str, policy: LoginPolicy) -> User:
+    """Return the user or raise LoginRefused. Writes only the attempt and audit rows."""
+    email = normalise_email(email)
+    _check_throttle(db, email, policy)
+    user = db.scalar(select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None:
+        _fail(db, email, "bad_credentials")
+    assert user is not None
+    if not user.is_active:
+        _fail(db, email, "inactive", user)
+    if user.is_demo and not policy.demo_mode:
+        _fail(db, email, "demo_disabled", user)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.add(LoginAttempt(email=email, success=True))
+    return user
+
+
+def _check_throttle(db: Session, email: str, policy: LoginPolicy) -> None:
+    """Refuse while this e-mail has had too many recent failures (login or password change)."""
+    now = utcnow()
+    failures = _recent_failures(db, email, now - policy.window)
+    if len(failures) >= policy.max_failures:
+        unlock = failures[-policy.max_failures] + policy.window
+        minutes = max(1, int((unlock - now).total_seconds() // 60) + 1)
+        audit.record(db, None, "login.throttled", email=email)
+        raise LoginRefused("throttled", minutes=minutes)
+
+
+def _fail(db: Session, email: str, code: str, user: User | None = None) -> None:
+    db.add(LoginAttempt(email=email, success=False))
+    audit.record(db, user.id if user else None, "login.failed", reason=code, email=email)
+    db.flush()
+    raise LoginRefused(code)
+
+
+def open_session(db: Session, user: User, policy: LoginPolicy) -> str:
+    """Create a server-side session and return its token (only the hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + policy.session_lifetime,
+        )
+    )
+    audit.record(db, user.id, "login.succeeded", user)
+    db.flush()
+    return token
+
+
+def load_session(db: Session, token: str, idle: timedelta) -> UserSession | None:
+    """The live session for a cookie token, or None if unknown, revoked, expired or idle."""
+    row = db.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.last_seen_at + idle <= now or not row.user.is_active:
+        return None
+    if (now - row.last_seen_at).total_seconds() > 60:
+        row.last_seen_at = now
+    return row
+
+
+def revoke_session(db: Session, token: str) -> None:
+    db.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all_sessions(db: Session, user_id: int) -> int:
+    result = db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def change_password(db: Session, user: User, current: str, new: str, policy: LoginPolicy) -> None:
+    """A wrong current password counts as a failed login, so a stolen session cannot be
+    used to guess the password."""
+    _check_throttle(db, user.email, policy)
+    if not verify_password(user.password_hash, current):
+        _fail(db, user.email, "bad_current_password", user)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    revoke_all_sessions(db, user.id)
+    audit.record(db, user.id, "user.password_changed", user)
+    db.flush()

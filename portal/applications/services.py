@@ -1,0 +1,381 @@
+"""Applications (Trin 1): drafts, attachments, and submission as an immutable, hashed record.
+
+Services take the database session, the acting user and plain data; they flush, never commit.
+The deadline is read from the server clock inside the writing transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.applications import rules
+from portal.errors import ApplicationError
+from portal.models import (
+    Answer,
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    Attachment,
+    Call,
+    CallStatus,
+    DeadlineExtension,
+    Role,
+    User,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class DraftData:
+    cvr: str | None
+    members: int | None
+    field: str | None
+    sector: str | None
+    answers: dict[int, str]
+    extent: list[str]
+    capacity_courses: int | None
+    staff_fte: float | None
+    interviews_per_fte_week: float | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    # The revision the form was loaded at; None for a first save.
+    revision: int | None = None
+
+
+def get_or_create(db: Session, call: Call, organisation_id: int, actor_id: int) -> Application:
+    app = find(db, call.id, organisation_id)
+    if app is None:
+        app = Application(call_id=call.id, organisation_id=organisation_id)
+        db.add(app)
+        db.flush()
+        audit.record(db, actor_id, "application.created", app)
+    return app
+
+
+def find(db: Session, call_id: int, organisation_id: int) -> Application | None:
+    return db.scalar(
+        select(Application).where(
+            Application.call_id == call_id, Application.organisation_id == organisation_id
+        )
+    )
+
+
+def effective_deadline(db: Session, app: Application) -> datetime:
+    return deadline_for(db, app.call, app.organisation_id)
+
+
+def deadline_for(db: Session, call: Call, organisation_id: int) -> datetime:
+    """The call's deadline, or the a-kasse's extended one."""
+    ext = extension_for(db, call.id, organisation_id)
+    return max(call.deadline_at, ext.deadline_at) if ext else call.deadline_at
+
+
+def is_open_for(db: Session, call: Call, organisation_id: int, now: datetime | None = None) -> bool:
+    """May this a-kasse change its application in this call now (server clock)?"""
+    now = now or utcnow()
+    return call.status == CallStatus.OPEN and rules.is_open(
+        now, call.opens_at, deadline_for(db, call, organisation_id)
+    )
+
+
+def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineExtension | None:
+    return db.scalar(
+        select(DeadlineExtension).where(
+            DeadlineExtension.call_id == call_id,
+            DeadlineExtension.organisation_id == organisation_id,
+        )
+    )
+
+
+def is_editable(db: Session, app: Application, now: datetime | None = None) -> bool:
+    return is_open_for(db, app.call, app.organisation_id, now)
+
+
+def _require_open(db: Session, app: Application) -> None:
+    if not is_editable(db, app):
+        raise ApplicationError("closed")
+
+
+def set_answer(db: Session, app: Application, criterion_id: int, text: str) -> None:
+    answer = next((a for a in app.answers if a.criterion_id == criterion_id), None)
+    if answer is None:
+        app.answers.append(Answer(criterion_id=criterion_id, text=text))
+    else:
+        answer.text = text
+
+
+def save_draft(db: Session, actor: User, app: Application, data: DraftData) -> None:
+    """Save the working copy (organisation facts, answers, extent, capacity, contacts).
+    A form loaded before someone else's save is refused ("stale"), never silently merged."""
+    _require_open(db, app)
+    if data.revision is not None and data.revision != app.revision:
+        raise ApplicationError("stale_draft")
+    org = app.organisation
+    org.cvr, org.members, org.field, org.sector = data.cvr, data.members, data.field, data.sector
+    valid_ids = {c.id for c in app.call.criteria_set.criteria}
+    for criterion_id, text in data.answers.items():
+        if criterion_id in valid_ids:
+            set_answer(db, app, criterion_id, text)
+    app.requested_extent = list(data.extent)
+    app.capacity_courses = data.capacity_courses
+    app.staff_fte = data.staff_fte
+    app.interviews_per_fte_week = data.interviews_per_fte_week
+    app.contact_name, app.contact_email = data.contact_name, data.contact_email
+    app.contact_phone = data.contact_phone
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "application.draft_saved", app)
+
+
+def live_attachments(db: Session, app: Application) -> list[Attachment]:
+    return list(
+        db.scalars(
+            select(Attachment)
+            .where(Attachment.application_id == app.id, Attachment.removed_at.is_(None))
+            .order_by(Attachment.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    stored_name: str
+    size_bytes: int
+    pages: int
+    sha256: str
+    criterion_id: int | None
+
+
+def add_attachment(
+    db: Session, actor: User, app: Application, data: NewAttachment, max_total_bytes: int
+) -> Attachment:
+    _require_open(db, app)
+    existing = live_attachments(db, app)
+    total = sum(a.size_bytes for a in existing) + data.size_bytes
+    if total > max_total_bytes:
+        raise ApplicationError("attachments_too_large", limit_mb=max_total_bytes // 2**20)
+    limit = rules.annex_page_budget(app.call.page_limit, app.call.page_limit_with_annexes)
+    pages = sum(a.pages for a in existing) + data.pages
+    if pages > limit:
+        raise ApplicationError("annex_pages", pages=pages, limit=limit)
+    attachment = Attachment(application_id=app.id, uploaded_by_id=actor.id, **data.__dict__)
+    db.add(attachment)
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(
+        db,
+        actor.id,
+        "attachment.added",
+        attachment,
+        application=app.id,
+        sha256=data.sha256,
+        pages=data.pages,
+    )
+    return attachment
+
+
+def remove_attachment(db: Session, actor: User, app: Application, attachment: Attachment) -> None:
+    _require_open(db, app)
+    attachment.removed_at = utcnow()
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "attachment.removed", attachment, application=app.id)
+
+
+def draft_of(db: Session, app: Application) -> rules.Draft:
+    criteria = app.call.criteria_set.criteria
+    org = app.organisation
+    return rules.Draft(
+        cvr=org.cvr,
+        members=org.members,
+        field=org.field,
+        sector=org.sector,
+        answers={a.criterion_id: a.text for a in app.answers},
+        criteria=[(c.id, c.title) for c in criteria],
+        extent=app.requested_extent or [],
+        capacity_courses=app.capacity_courses,
+        staff_fte=app.staff_fte,
+        interviews_per_fte_week=app.interviews_per_fte_week,
+        contact_name=app.contact_name,
+        contact_email=app.contact_email,
+        annex_pages=sum(a.pages for a in live_attachments(db, app)),
+        page_limit=app.call.page_limit,
+        page_limit_with_annexes=app.call.page_limit_with_annexes,
+    )
+
+
+def content_of(db: Session, app: Application) -> dict[str, Any]:
+    """The frozen content of a submission: everything the hash covers."""
+    org = app.organisation
+    return {
+        "call_id": app.call_id,
+        "organisation": {
+            "id": org.id,
+            "short_id": org.short_id,
+            "name": org.name,
+            "cvr": org.cvr,
+            "members": org.members,
+            "field": org.field,
+            "sector": org.sector,
+        },
+        "answers": {
+            str(a.criterion_id): a.text for a in sorted(app.answers, key=lambda a: a.criterion_id)
+        },
+        "requested_extent": list(app.requested_extent or []),
+        "capacity": {
+            "courses": app.capacity_courses,
+            "staff_fte": app.staff_fte,
+            "interviews_per_fte_week": app.interviews_per_fte_week,
+        },
+        "contact": {
+            "name": app.contact_name,
+            "email": app.contact_email,
+            "phone": app.contact_phone,
+        },
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "sha256": a.sha256,
+                "criterion_id": a.criterion_id,
+                "size_bytes": a.size_bytes,
+                "pages": a.pages,
+            }
+            for a in live_attachments(db, app)
+        ],
+    }
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of the content (sorted keys, no spaces, UTF-8); the
+    attachments enter through their own SHA-256 digests."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def submit(
+    db: Session,
+    actor: User,
+    app: Application,
+    expected_revision: int | None,
+    now: datetime | None = None,
+) -> ApplicationVersion:
+    """Freeze a new version. Only the signatory of the a-kasse submits; the deadline is checked
+    against the server clock in this transaction; `expected_revision` (the revision the
+    signatory saw) makes a double click or a concurrent submit yield one version."""
+    if actor.role != Role.SIGNATORY or actor.organisation_id != app.organisation_id:
+        raise ApplicationError("not_signatory")
+    now = now or utcnow()
+    if app.call.status != CallStatus.OPEN or not rules.is_open(
+        now, app.call.opens_at, effective_deadline(db, app)
+    ):
+        raise ApplicationError("closed")
+    if expected_revision is not None and expected_revision != app.revision:
+        raise ApplicationError("stale")
+    missing = [item for item in rules.checklist(draft_of(db, app)) if not item.done]
+    if missing:
+        raise ApplicationError("incomplete", count=len(missing))
+    return _freeze(db, actor, app, now)
+
+
+def _freeze(db: Session, actor: User, app: Application, now: datetime) -> ApplicationVersion:
+    content = content_of(db, app)
+    number = (
+        db.scalar(
+            select(func.max(ApplicationVersion.number)).where(
+                ApplicationVersion.application_id == app.id
+            )
+        )
+        or 0
+    ) + 1
+    version = ApplicationVersion(
+        number=number,
+        submitted_at=now,
+        submitted_by_id=actor.id,
+        content=content,
+        content_hash=content_hash(content),
+    )
+    app.versions.append(version)
+    app.status = ApplicationStatus.SUBMITTED
+    app.withdrawal_reason = None
+    app.updated_at = now
+    db.flush()
+    audit.record(
+        db,
+        actor.id,
+        "application.submitted",
+        app,
+        version=number,
+        content_hash=version.content_hash,
+    )
+    return version
+
+
+def withdraw(db: Session, actor: User, app: Application, reason: str) -> None:
+    if actor.role != Role.SIGNATORY or actor.organisation_id != app.organisation_id:
+        raise ApplicationError("not_signatory")
+    _require_open(db, app)
+    if app.status != ApplicationStatus.SUBMITTED:
+        raise ApplicationError("not_submitted")
+    app.status = ApplicationStatus.WITHDRAWN
+    app.withdrawal_reason = reason
+    app.updated_at = utcnow()
+    db.flush()
+    audit.record(db, actor.id, "application.withdrawn", app)
+
+
+def assessed_version(db: Session, app: Application) -> ApplicationVersion | None:
+    """The version the agency assesses: the last one submitted before the (extended)
+    deadline, unless the application was withdrawn."""
+    if app.status == ApplicationStatus.WITHDRAWN:
+        return None
+    deadline = effective_deadline(db, app)
+    eligible = [v for v in app.versions if v.submitted_at <= deadline]
+    return eligible[-1] if eligible else None
+
+
+@dataclass(frozen=True)
+class NewExtension:
+    organisation_id: int
+    deadline_at: datetime  # UTC
+    reason: str
+
+
+def grant_extension(db: Session, actor: User, call: Call, data: NewExtension) -> DeadlineExtension:
+    organisation_id, deadline_at, reason = data.organisation_id, data.deadline_at, data.reason
+    if deadline_at <= call.deadline_at:
+        raise ApplicationError("extension_not_later")
+    ext = extension_for(db, call.id, organisation_id)
+    if ext is None:
+        ext = DeadlineExtension(
+            call_id=call.id,
+            organisation_id=organisation_id,
+            deadline_at=deadline_at,
+            reason=reason,
+            granted_by_id=actor.id,
+        )
+        db.add(ext)
+    else:
+        ext.deadline_at, ext.reason, ext.granted_by_id = deadline_at, reason, actor.id
+        ext.granted_at = utcnow()
+    db.flush()
+    audit.record(
+        db,
+        actor.id,
+        "call.extension_granted",
+        call,
+        organisation=organisation_id,
+        deadline=deadline_at.isoformat(),
+        reason=reason,
+    )
+    return ext

@@ -1,0 +1,469 @@
+"""The a-kasse's application: draft, attachments, submission, withdrawal, receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from geo.errors import GeoError
+from geo.maps import render_map
+from portal import db
+from portal.access import Permission, can, can_edit_application, requires
+from portal.applications import receipts, rules, services, uploads
+from portal.applications.forms import (
+    AttachmentForm,
+    SubmitForm,
+    WithdrawForm,
+    draft_form_class,
+    extent_kind_of,
+)
+from portal.errors import ApplicationError, message, redirect_on_error
+from portal.forms import ConfirmForm, options
+from portal.models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    Call,
+    CallStatus,
+    ExclusionList,
+    Municipality,
+    Region,
+)
+
+bp = Blueprint("applications", __name__, url_prefix="/ansoegning")
+
+
+def _call_or_404(call_id: int) -> Call:
+    call = db.session().get(Call, call_id)
+    if call is None or call.status == CallStatus.DRAFT:
+        abort(404)
+    return call
+
+
+def _own_application_or_404(app_id: int) -> Application:
+    """Object-level permission: another organisation's application does not exist for you."""
+    app = db.session().get(Application, app_id)
+    if app is None or not can_edit_application(current_user.user, app):
+        abort(404)
+    return app
+
+
+@bp.route("/")
+@requires(Permission.EDIT_APPLICATION)
+def index() -> str:
+    session = db.session()
+    calls = session.scalars(
+        select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.deadline_at.desc())
+    ).all()
+    own = {
+        a.call_id: a
+        for a in session.scalars(
+            select(Application).where(Application.organisation_id == current_user.organisation_id)
+        )
+    }
+    return render_template("applications/index.html", calls=calls, own=own)
+
+
+@dataclass(frozen=True)
+class ExtentChoices:
+    regions: list[Region]
+    by_region: dict[str, list[Municipality]]
+    excluded: dict[str, str]  # code -> reason
+    names: dict[str, str]
+
+
+def _extent_choices(call: Call) -> ExtentChoices:
+    session = db.session()
+    regions = list(session.scalars(select(Region).order_by(Region.code)))
+    munis = list(session.scalars(select(Municipality).order_by(Municipality.name)))
+    exclusion = session.scalar(
+        select(ExclusionList).where(ExclusionList.name == call.exclusion_list)
+    )
+    excluded = {e.municipality_code: e.reason for e in exclusion.entries} if exclusion else {}
+    by_region: dict[str, list[Municipality]] = {r.code: [] for r in regions}
+    for muni in munis:
+        by_region[muni.region_code].append(muni)
+    return ExtentChoices(regions, by_region, excluded, {m.code: m.name for m in munis})
+
+
+def _draft_form(call: Call, choices: ExtentChoices, app: Application | None) -> Any:
+    criteria = call.criteria_set.criteria
+    budget = rules.answer_budget(call.page_limit, len(criteria))
+    form_class = draft_form_class(criteria, budget, frozenset(choices.excluded), choices.names)
+    form = form_class(data=None if request.method == "POST" else _initial(app, criteria))
+    form.regions.choices = options((r.code, r.name) for r in choices.regions)
+    form.municipalities.choices = options(sorted(choices.names.items()))
+    return form
+
+
+def _initial(app: Application | None, criteria: list[Any]) -> dict[str, Any]:
+    org = current_user.organisation
+    data: dict[str, Any] = {
+        "cvr": org.cvr,
+        "members": org.members,
+        "field": org.field or "",
+        "sector": org.sector or "",
+    }
+    if app is None:
+        return data
+    extent = list(app.requested_extent or [])
+    answers = {a.criterion_id: a.text for a in app.answers}
+    data.update(
+        {
+            "extent_kind": extent_kind_of(extent),
+            "regions": [e.removeprefix("region:") for e in extent if e.startswith("region:")],
+            "municipalities": [
+                e for e in extent if e != "national" and not e.startswith("region:")
+            ],
+            "capacity_courses": app.capacity_courses,
+            "staff_fte": app.staff_fte,
+            "interviews_per_fte_week": app.interviews_per_fte_week,
+            "contact_name": app.contact_name,
+            "contact_email": app.contact_email,
+            "contact_phone": app.contact_phone,
+            "revision": app.revision,
+            **{f"answer_{c.id}": answers.get(c.id, "") for c in criteria},
+        }
+    )
+    return data
+
+
+def _extent_map(extent: list[str], call: Call, choices: ExtentChoices) -> str:
+    """The requested extent on the tile map; frikommuner hatched, never covered."""
+    from geo.extents import resolve_extent
+    from geo.reference import exclusion_list
+
+    excluded = exclusion_list(call.exclusion_list)
+    try:
+        codes = resolve_extent(extent, excluded).codes if extent else ()
+    except GeoError:  # stored before validation was this strict: show the map without it
+        codes = ()
+    values: dict[str, float | None] = {code: None for code in choices.names}
+    values.update({code: 1.0 for code in codes})
+    return render_map(
+        values,
+        title=_("Ønsket geografisk udstrækning"),
+        excluded=excluded,
+        legend_title=_("Ønskes dækket"),
+        value_format=lambda _v: _("ja"),
+        id_prefix="extent",
+    )
+
+
+@bp.route("/runde/<int:call_id>", methods=["GET", "POST"])
+@requires(Permission.EDIT_APPLICATION)
+def edit(call_id: int) -> ResponseReturnValue:
+    call = _call_or_404(call_id)
+    session = db.session()
+    app = services.find(session, call.id, current_user.organisation_id)
+    choices = _extent_choices(call)
+    form = _draft_form(call, choices, app)
+    editable = services.is_open_for(session, call, current_user.organisation_id)
+    redirect_on_error(url_for(".edit", call_id=call.id))
+    if request.method == "POST" and form.validate():
+        try:
+            _save_draft(call, app, form)
+        except ApplicationError as error:
+            if error.code != "stale_draft":
+                raise
+            # Keep what was typed; the next save overwrites the other person's change.
+            session.rollback()
+            flash(message(error), "error")
+            form.revision.data = app.revision if app else None
+        else:
+            flash(_("Kladden er gemt."), "success")
+            return redirect(url_for(".edit", call_id=call.id))
+    return render_template(
+        "applications/edit.html", **_edit_context(call, app, form, choices, editable)
+    )
+
+
+def _save_draft(call: Call, app: Application | None, form: Any) -> Application:
+    """Create the application on its first save, then save the draft and commit."""
+    session = db.session()
+    if not services.is_open_for(session, call, current_user.organisation_id):
+        raise ApplicationError("closed")
+    app = app or services.get_or_create(
+        session, call, current_user.organisation_id, current_user.id
+    )
+    try:
+        services.save_draft(session, current_user.user, app, form.to_draft())
+        session.commit()
+    except StaleDataError as race:
+        raise ApplicationError("stale_draft") from race
+    return app
+
+
+def _edit_context(
+    call: Call, app: Application | None, form: Any, choices: ExtentChoices, editable: bool
+) -> dict[str, Any]:
+    session = db.session()
+    checklist = rules.checklist(services.draft_of(session, app)) if app else []
+    extent = list(app.requested_extent or []) if app else []
+    return {
+        "call": call,
+        "app": app,
+        "form": form,
+        "choices": choices,
+        "editable": editable,
+        "checklist": checklist,
+        "complete": bool(app) and rules.is_complete(checklist),
+        "budget": rules.answer_budget(call.page_limit, len(call.criteria_set.criteria)),
+        "annex_budget": rules.annex_page_budget(call.page_limit, call.page_limit_with_annexes),
+        "attachments": services.live_attachments(session, app) if app else [],
+        "attachment_form": _attachment_form(call),
+        "deadline": services.effective_deadline(session, app) if app else call.deadline_at,
+        "extension": services.extension_for(session, call.id, current_user.organisation_id),
+        "extent_svg": _extent_map(extent, call, choices),
+        "confirm_form": ConfirmForm(),
+        "criterion_titles": {c.id: f"{c.position}. {c.title}" for c in call.criteria_set.criteria},
+    }
+
+
+def _attachment_form(call: Call) -> AttachmentForm:
+    form = AttachmentForm()
+    form.criterion.choices = options(
+        [("", _("Generelt bilag"))]
+        + [(str(c.id), f"{c.position}. {c.title}") for c in call.criteria_set.criteria]
+    )
+    return form
+
+
+@bp.route("/runde/<int:call_id>/autosave", methods=["POST"])
+@requires(Permission.EDIT_APPLICATION)
+def autosave(call_id: int) -> ResponseReturnValue:
+    call = _call_or_404(call_id)
+    session = db.session()
+    app = services.find(session, call.id, current_user.organisation_id)
+    form = _draft_form(call, _extent_choices(call), app)
+    if not form.validate():
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        return jsonify(
+            ok=False, message=_("Ikke gemt: ret fejlene i formularen."), errors=errors
+        ), 400
+    try:
+        app = _save_draft(call, app, form)
+    except ApplicationError as error:
+        session.rollback()
+        return jsonify(ok=False, message=message(error)), 409
+    return jsonify(
+        ok=True,
+        revision=app.revision,
+        message=_("Automatisk gemt kl. %(time)s", time=format_datetime(app.updated_at, "HH:mm")),
+    ), 200
+
+
+@bp.route("/<int:app_id>/bilag", methods=["POST"])
+@requires(Permission.EDIT_APPLICATION)
+def upload(app_id: int) -> ResponseReturnValue:
+    app = _own_application_or_404(app_id)
+    form = _attachment_form(app.call)
+    if not form.validate_on_submit():
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        flash(errors[0] if errors else _("Vælg en PDF-fil."), "error")
+        return redirect(url_for(".edit", call_id=app.call_id) + "#bilag")
+    redirect_on_error(url_for(".edit", call_id=app.call_id) + "#bilag")
+    try:
+        _store_attachment(app, form)
+    except uploads.UploadRejected as rejected:
+        flash(str(rejected.message), "error")
+    else:
+        flash(_("Bilaget er tilføjet."), "success")
+    return redirect(url_for(".edit", call_id=app.call_id) + "#bilag")
+
+
+def _store_attachment(app: Application, form: AttachmentForm) -> None:
+    config = current_app.config
+    storage = form.file.data
+    data = storage.read()  # bounded by MAX_CONTENT_LENGTH; inspect_pdf applies the file limit
+    info = uploads.inspect_pdf(data, storage.filename or "", config["ATTACHMENT_MAX_BYTES"])
+    session = db.session()
+    stored_name = uploads.store(config["UPLOAD_DIR"], data)
+    try:
+        services.add_attachment(
+            session,
+            current_user.user,
+            app,
+            services.NewAttachment(
+                filename=info.filename,
+                stored_name=stored_name,
+                size_bytes=info.size_bytes,
+                pages=info.pages,
+                sha256=info.sha256,
+                criterion_id=form.criterion.data,
+            ),
+            config["APPLICATION_ATTACHMENTS_MAX_BYTES"],
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        uploads.stored_path(config["UPLOAD_DIR"], stored_name).unlink(missing_ok=True)
+        raise
+
+
+def _own_attachment_or_404(app: Application, attachment_id: int) -> Attachment:
+    attachment = db.session().get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != app.id:
+        abort(404)
+    return attachment
+
+
+def _live_attachment_or_404(app: Application, attachment_id: int) -> Attachment:
+    attachment = _own_attachment_or_404(app, attachment_id)
+    if attachment.removed_at is not None:
+        abort(404)
+    return attachment
+
+
+@bp.route("/<int:app_id>/bilag/<int:attachment_id>")
+@requires(Permission.EDIT_APPLICATION)
+def download(app_id: int, attachment_id: int) -> ResponseReturnValue:
+    app = _own_application_or_404(app_id)
+    attachment = _own_attachment_or_404(app, attachment_id)
+    return uploads.send_attachment(
+        current_app.config["UPLOAD_DIR"], attachment.stored_name, attachment.filename
+    )
+
+
+@bp.route("/<int:app_id>/bilag/<int:attachment_id>/fjern", methods=["POST"])
+@requires(Permission.EDIT_APPLICATION)
+def remove(app_id: int, attachment_id: int) -> ResponseReturnValue:
+    app = _own_application_or_404(app_id)
+    attachment = _live_attachment_or_404(app, attachment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    redirect_on_error(url_for(".edit", call_id=app.call_id) + "#bilag")
+    services.remove_attachment(db.session(), current_user.user, app, attachment)
+    db.session().commit()
+    flash(_("Bilaget er fjernet fra kladden."), "success")
+    return redirect(url_for(".edit", call_id=app.call_id) + "#bilag")
+
+
+@bp.route("/<int:app_id>/indsend", methods=["GET", "POST"])
+@requires(Permission.EDIT_APPLICATION)
+def submit(app_id: int) -> ResponseReturnValue:
+    app = _own_application_or_404(app_id)
+    session = db.session()
+    form = SubmitForm(data=None if request.method == "POST" else {"revision": app.revision})
+    error = None
+    if form.validate_on_submit():
+        try:
+            version = _submit(app, int(form.revision.data))
+        except ApplicationError as refusal:
+            session.rollback()
+            error = message(refusal)
+        else:
+            return redirect(url_for(".version", app_id=app.id, number=version.number))
+    checklist = rules.checklist(services.draft_of(session, app))
+    return render_template(
+        "applications/submit.html",
+        app=app,
+        form=form,
+        error=error,
+        checklist=checklist,
+        complete=rules.is_complete(checklist),
+        deadline=services.effective_deadline(session, app),
+        can_submit=can(current_user.user, Permission.SUBMIT_APPLICATION),
+    )
+
+
+def _submit(app: Application, revision: int) -> ApplicationVersion:
+    """Submit, keep the receipt, commit; then mail it and say what happened, once."""
+    session = db.session()
+    try:
+        version = services.submit(session, current_user.user, app, revision)
+        receipt = receipts.issue_receipt(session, version)
+        session.commit()
+    except (IntegrityError, StaleDataError) as race:
+        session.rollback()
+        raise ApplicationError("stale") from race
+    if receipts.mail_receipt(session, current_app.config, version, receipt):
+        session.commit()
+        flash(
+            _(
+                "Ansøgningen er indsendt som version %(n)d. Kvitteringen er sendt pr. e-mail.",
+                n=version.number,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Ansøgningen er indsendt som version %(n)d, men kvitteringen kunne ikke sendes "
+                "pr. e-mail; hent den her på siden.",
+                n=version.number,
+            ),
+            "error",
+        )
+    return version
+
+
+@bp.route("/<int:app_id>/version/<int:number>")
+@requires(Permission.EDIT_APPLICATION)
+def version(app_id: int, number: int) -> str:
+    app = _own_application_or_404(app_id)
+    found = next((v for v in app.versions if v.number == number), None)
+    if found is None:
+        abort(404)
+    session = db.session()
+    return render_template(
+        "applications/version.html",
+        app=app,
+        version=found,
+        extent_words=receipts.extent_words(session, found.content["requested_extent"]),
+        criteria=app.call.criteria_set.criteria,
+    )
+
+
+@bp.route("/<int:app_id>/version/<int:number>/kvittering.pdf")
+@requires(Permission.EDIT_APPLICATION)
+def receipt(app_id: int, number: int) -> ResponseReturnValue:
+    app = _own_application_or_404(app_id)
+    found = next((v for v in app.versions if v.number == number), None)
+    stored = receipts.stored_receipt(db.session(), found) if found else None
+    if stored is None:
+        abort(404)
+    response = Response(stored.content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
+    return response
+
+
+@bp.route("/<int:app_id>/traek-tilbage", methods=["GET", "POST"])
+@requires(Permission.EDIT_APPLICATION)
+def withdraw(app_id: int) -> ResponseReturnValue:
+    app = _own_application_or_404(app_id)
+    form = WithdrawForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.withdraw(db.session(), current_user.user, app, form.reason.data or "")
+            db.session().commit()
+        except ApplicationError as refusal:
+            db.session().rollback()
+            error = message(refusal)
+        else:
+            flash(
+                _("Ansøgningen er trukket tilbage. Den kan indsendes igen før fristen."), "success"
+            )
+            return redirect(url_for(".edit", call_id=app.call_id))
+    return render_template("applications/withdraw.html", app=app, form=form, error=error)

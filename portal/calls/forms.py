@@ -1,0 +1,186 @@
+"""Administrator forms: criteria, calls, deadline extensions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.applications.services import NewExtension
+from portal.calls.services import CriterionData, NewCall
+from portal.forms import (
+    DanishDecimalField,
+    PortalForm,
+    local_to_utc,
+)
+
+
+class CriterionForm(PortalForm):
+    title = StringField(
+        _l("Titel"), validators=[InputRequired(_l("Skriv en titel.")), Length(max=200)]
+    )
+    guidance = TextAreaField(
+        _l("Vejledning til ansøgerne"), validators=[InputRequired(_l("Skriv en vejledning."))]
+    )
+    evidence = TextAreaField(
+        _l("Forventet dokumentation"),
+        validators=[InputRequired(_l("Beskriv den forventede dokumentation."))],
+    )
+    threshold = IntegerField(
+        _l("Tærskel for «lever op til kriteriet» (0–4)"),
+        validators=[
+            InputRequired(_l("Skriv en tærskel.")),
+            NumberRange(min=0, max=4, message=_l("Tærsklen skal ligge på skalaen 0–4.")),
+        ],
+    )
+    weight = DanishDecimalField(
+        _l("Vægt"),
+        places=2,
+        validators=[
+            InputRequired(_l("Skriv en vægt.")),
+            NumberRange(min=0.01, max=100, message=_l("Vægten skal være større end 0.")),
+        ],
+    )
+    anchor_0 = StringField(_l("Skalatrin 0"), validators=[InputRequired(), Length(max=120)])
+    anchor_1 = StringField(_l("Skalatrin 1"), validators=[InputRequired(), Length(max=120)])
+    anchor_2 = StringField(_l("Skalatrin 2"), validators=[InputRequired(), Length(max=120)])
+    anchor_3 = StringField(_l("Skalatrin 3"), validators=[InputRequired(), Length(max=120)])
+    anchor_4 = StringField(_l("Skalatrin 4"), validators=[InputRequired(), Length(max=120)])
+
+    def to_criterion(self) -> CriterionData:
+        return CriterionData(
+            title=self.title.data or "",
+            guidance=self.guidance.data or "",
+            evidence=self.evidence.data or "",
+            threshold=int(self.threshold.data or 0),
+            weight=float(self.weight.data or 1),
+            anchors={str(i): self[f"anchor_{i}"].data or "" for i in range(5)},
+        )
+
+
+class CallForm(PortalForm):
+    title = StringField(
+        _l("Titel"), validators=[InputRequired(_l("Skriv en titel.")), Length(max=200)]
+    )
+    criteria_set_id = SelectField(
+        _l("Kriteriesæt (offentliggjort)"),
+        coerce=int,
+        validators=[InputRequired(_l("Vælg et kriteriesæt."))],
+    )
+    opens_at = DateTimeLocalField(
+        _l("Åbner (dansk tid)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Angiv hvornår runden åbner."))],
+    )
+    deadline_at = DateTimeLocalField(
+        _l("Ansøgningsfrist (dansk tid)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Angiv en ansøgningsfrist."))],
+    )
+    dialogue_meeting_on = DateField(_l("Dialogmøde"), validators=[Optional()])
+    page_limit = IntegerField(
+        _l("Sidegrænse for ansøgningen"),
+        default=10,
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=200, message=_l("Skriv et tal mellem 1 og 200.")),
+        ],
+    )
+    page_limit_with_annexes = IntegerField(
+        _l("Sidegrænse med bilag"),
+        default=20,
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=400, message=_l("Skriv et tal mellem 1 og 400.")),
+        ],
+    )
+    target_volume = IntegerField(
+        _l("Forløb om året (mål)"),
+        default=37500,
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=1_000_000, message=_l("Skriv et positivt antal.")),
+        ],
+    )
+    min_share_percent = DanishDecimalField(
+        _l("Mindst andel af de nyindplacerede (%)"),
+        default=25,
+        places=1,
+        validators=[
+            InputRequired(),
+            NumberRange(min=0.1, max=100, message=_l("Skriv en procent mellem 0,1 og 100.")),
+        ],
+    )
+    years = IntegerField(
+        _l("Forsøgsperiode (år)"),
+        default=4,
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=20, message=_l("Skriv et antal år mellem 1 og 20.")),
+        ],
+    )
+    national_inflow = IntegerField(
+        _l("Nyindplacerede dagpengemodtagere om året (landstal)"),
+        default=150000,
+        validators=[InputRequired(), NumberRange(min=1, message=_l("Skriv et positivt antal."))],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.deadline_at.data <= self.opens_at.data:
+            self.deadline_at.errors.append(_l("Fristen skal ligge efter åbningstidspunktet."))
+            ok = False
+        if ok and self.page_limit_with_annexes.data < self.page_limit.data:
+            self.page_limit_with_annexes.errors.append(
+                _l("Grænsen med bilag kan ikke være mindre end sidegrænsen.")
+            )
+            ok = False
+        return ok
+
+    def to_call(self) -> NewCall:
+        meeting: date | None = self.dialogue_meeting_on.data
+        return NewCall(
+            title=self.title.data or "",
+            criteria_set_id=int(self.criteria_set_id.data),
+            opens_at=local_to_utc(self.opens_at.data),
+            deadline_at=local_to_utc(self.deadline_at.data),
+            dialogue_meeting_on=meeting,
+            page_limit=int(self.page_limit.data),
+            page_limit_with_annexes=int(self.page_limit_with_annexes.data),
+            target_volume=int(self.target_volume.data),
+            min_share=float(self.min_share_percent.data) / 100,
+            years=int(self.years.data),
+            national_inflow=int(self.national_inflow.data),
+        )
+
+
+class ExtensionForm(PortalForm):
+    organisation_id = SelectField(
+        _l("A-kasse"), coerce=int, validators=[InputRequired(_l("Vælg en a-kasse."))]
+    )
+    deadline_at = DateTimeLocalField(
+        _l("Ny frist (dansk tid)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Angiv den nye frist."))],
+    )
+    reason = TextAreaField(
+        _l("Begrundelse (logges)"),
+        validators=[InputRequired(_l("Skriv en begrundelse.")), Length(max=2000)],
+    )
+
+    def to_extension(self) -> NewExtension:
+        return NewExtension(
+            organisation_id=int(self.organisation_id.data),
+            deadline_at=local_to_utc(self.deadline_at.data),
+            reason=self.reason.data or "",
+        )

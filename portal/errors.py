@@ -1,0 +1,159 @@
+"""Domain errors, their Danish messages, and the one place they become responses.
+
+Services raise `DomainError(code, **params)` (one subclass per area). `MESSAGES` maps each
+area's codes to Danish message ids. The registered handler rolls back, flashes the message
+and redirects (POST/redirect/GET); a view catches a domain error itself only where it must
+re-render the form with what the user typed (then it calls `message(error)`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal import db
+from portal.i18n import N_
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A refusal a user can act on. `code` names it within its area; `params` fill the text."""
+
+    area: ClassVar[str] = "portal"
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(f"{self.area}.{code} {params}" if params else f"{self.area}.{code}")
+        self.code = code
+        self.params = params
+
+    @property
+    def key(self) -> str:
+        return f"{self.area}.{self.code}"
+
+
+class AccountError(DomainError):
+    area = "accounts"
+
+
+class CallError(DomainError):
+    area = "calls"
+
+
+class ApplicationError(DomainError):
+    area = "applications"
+
+
+class AssessmentError(DomainError):
+    area = "assessment"
+
+
+class ProposalError(DomainError):
+    area = "proposals"
+
+
+# One catalogue: area.code -> Danish message id (translated when shown).
+MESSAGES: dict[str, str] = {
+    # accounts
+    "accounts.bad_credentials": N_("E-mail eller adgangskode er forkert."),
+    "accounts.bad_current_password": N_("Den nuværende adgangskode er forkert."),
+    "accounts.throttled": N_(
+        "For mange mislykkede forsøg. Kontoen er midlertidigt spærret; prøv igen om "
+        "%(minutes)d minutter."
+    ),
+    "accounts.inactive": N_("Kontoen er spærret. Kontakt administratoren."),
+    "accounts.demo_disabled": N_("Demokonti kan kun bruges, når portalen kører i demotilstand."),
+    "accounts.invalid_email": N_("Skriv en gyldig e-mailadresse: %(value)s"),
+    "accounts.email_taken": N_("Der findes allerede en bruger med e-mailadressen %(value)s."),
+    "accounts.short_password": N_("Adgangskoden skal have mindst 12 tegn."),
+    "accounts.needs_fund": N_("Rollen %(role)s kræver en a-kasse (fik %(value)s)."),
+    "accounts.unknown_organisation": N_("Der findes ingen organisation med id %(value)s."),
+    # calls
+    "calls.already_published": N_("Kriteriesættet er allerede offentliggjort."),
+    "calls.no_criteria": N_("Et kriteriesæt skal have mindst ét kriterium."),
+    "calls.set_not_published": N_("En ansøgningsrunde kræver et offentliggjort kriteriesæt."),
+    "calls.deadline_before_opening": N_("Fristen skal ligge efter åbningstidspunktet."),
+    "calls.set_frozen": N_("Et offentliggjort kriteriesæt kan ikke ændres. Lav en ny version."),
+    # applications
+    "applications.closed": N_(
+        "Fristen er overskredet, eller runden er ikke åben. Ansøgningen kan ikke ændres."
+    ),
+    "applications.stale": N_(
+        "Ansøgningen er ændret eller indsendt, siden du åbnede siden. Gennemse den og indsend igen."
+    ),
+    "applications.incomplete": N_(
+        "Ansøgningen mangler %(count)d punkt(er) på tjeklisten og kan ikke indsendes."
+    ),
+    "applications.not_signatory": N_(
+        "Kun a-kassens tegningsberettigede kan indsende eller trække ansøgningen tilbage."
+    ),
+    "applications.not_submitted": N_("Kun en indsendt ansøgning kan trækkes tilbage."),
+    "applications.stale_draft": N_(
+        "Ansøgningen er ændret af en anden, siden du åbnede siden. Dine ændringer er ikke "
+        "gemt: tjek dem herunder, og gem igen for at overskrive."
+    ),
+    "applications.attachments_too_large": N_("Bilagene må tilsammen højst fylde %(limit_mb)d MB."),
+    "applications.annex_pages": N_(
+        "Bilagene ville fylde %(pages)d sider; grænsen for bilag er %(limit)d sider."
+    ),
+    "applications.extension_not_later": N_("Den nye frist skal ligge efter rundens frist."),
+}
+
+
+def message(error: DomainError) -> str:
+    """The error's text in the user's language."""
+    return gettext(MESSAGES[error.key], **error.params)
+
+
+def redirect_on_error(url: str) -> None:
+    """Where the handler sends the user back to if a domain error follows in this request."""
+    g.domain_error_target = url
+
+
+def _back() -> str:
+    target = g.get("domain_error_target")
+    if target:
+        return str(target)
+    referrer = request.referrer
+    if referrer and urlsplit(referrer).netloc == request.host:
+        parts = urlsplit(referrer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url_for("home.index")
+
+
+def _domain_error(error: DomainError) -> ResponseReturnValue:
+    db.session().rollback()
+    text = message(error)
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=False, code=error.key, message=text), 409
+    flash(text, "error")
+    return redirect(_back())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_template("errors/error.html", code=400, kind="csrf"), 400
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    kind = str(code) if code in (400, 403, 404, 405, 413, 429) else "other"
+    return render_template("errors/error.html", code=code, kind=kind), code
+
+
+def _unexpected(error: Exception) -> tuple[str, int]:
+    log.exception("unhandled error: %s", type(error).__name__)
+    return render_template("errors/error.html", code=500, kind="500"), 500

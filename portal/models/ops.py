@@ -1,0 +1,52 @@
+"""The append-only audit log and stored files (receipts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, utcnow
+
+
+class AuditEvent(Base):
+    """Append-only and hash-chained. Triggers refuse UPDATE and DELETE; the unique previous
+    hash makes a fork of the chain impossible."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),
+        CheckConstraint("length(hash) = 64", name="hash_is_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class StoredFile(Base):
+    """Generated documents kept as records (e.g. receipts), addressed by id."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("application_versions.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

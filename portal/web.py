@@ -1,0 +1,110 @@
+"""Navigation and what every template can use.
+
+A navigation link shows only when its view's `@requires` admits the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.access import Permission, can, current_can, view_permission
+from portal.i18n import APPLICATION_STATUS_LABELS, ROLE_LABELS
+
+# Endpoints that highlight a navigation item besides its own.
+ALSO_ACTIVE = {
+    "calls.calls_list": {"calls.call_detail", "calls.create_call"},
+    "calls.criteria_sets": {"calls.criteria_set", "calls.edit_criterion"},
+    "ops.outbox": {"ops.outbox_message"},
+}
+
+# (endpoint, label); shown when the endpoint exists and its view admits the user.
+NAVIGATION = [
+    ("home.index", _l("Forside")),
+    ("applications.index", _l("Ansøgning")),
+    ("calls.calls_list", _l("Ansøgningsrunder")),
+    ("calls.criteria_sets", _l("Kriteriesæt")),
+    ("assessment.index", _l("Vurdering")),
+    ("proposals.index", _l("Udvælgelse")),
+    ("dialogue.index", _l("Dialogmøde")),
+    ("ops.outbox", _l("Udbakke")),
+    ("ops.audit_log", _l("Revisionslog")),
+]
+
+ROLE_INTROS = {
+    "admin": _l("Du administrerer ansøgningsrunder, kriteriesæt og brugere."),
+    "lead_assessor": _l(
+        "Du leder vurderingen af ansøgningerne og træffer afgørelser om "
+        "støtteberettigelse og geografisk udstrækning."
+    ),
+    "assessor": _l("Du vurderer ansøgningerne kriterie for kriterie."),
+    "signatory": _l("Du kan skrive, indsende og trække jeres a-kasses ansøgning tilbage."),
+    "drafter": _l("Du kan skrive i jeres a-kasses ansøgning."),
+    "party_member": _l("Du kan gennemgå forslag til udvælgelse af a-kasser og skrive egne noter."),
+    "labour_party": _l("Du kan læse styrelsens fortolkning af kriterierne forud for dialogmødet."),
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_template_globals)
+    app.add_template_filter(_number, "number")
+
+
+def label(table: dict[str, str], key: str) -> str:
+    """A label from one of `portal.i18n`'s tables, translated; the key itself if unknown."""
+    return gettext(table[key]) if key in table else key
+
+
+def admits(endpoint: str) -> bool:
+    """Would the view behind `endpoint` let the current user in?"""
+    view = current_app.view_functions.get(endpoint)
+    if view is None or not current_user.is_authenticated:
+        return False
+    permission = view_permission(view)
+    return permission is None or can(current_user.user, permission)
+
+
+def _nav_items() -> list[NavItem]:
+    items = []
+    for endpoint, text in NAVIGATION:
+        if admits(endpoint):
+            items.append(NavItem(url_for(endpoint), str(text), _is_active(endpoint)))
+    return items
+
+
+def _is_active(endpoint: str) -> bool:
+    current = request.endpoint or ""
+    if current == endpoint or current in ALSO_ACTIVE.get(endpoint, set()):
+        return True
+    blueprint = endpoint.split(".")[0]
+    siblings = [e for e, _text in NAVIGATION if e.split(".")[0] == blueprint]
+    return len(siblings) == 1 and current.split(".")[0] == blueprint
+
+
+def _number(value: float | int | None) -> str:
+    """A number in the user's locale (Danish: 12,5 and 37.500); a dash for none."""
+    return "–" if value is None else str(format_decimal(value))
+
+
+def _template_globals() -> dict[str, Any]:
+    return {
+        "current_locale": str(get_locale() or "da"),
+        "role_label": lambda role: label(ROLE_LABELS, role),
+        "status_label": lambda status: label(APPLICATION_STATUS_LABELS, status),
+        "role_intro": lambda role: str(ROLE_INTROS.get(role, "")),
+        "nav_items": _nav_items,
+        "can": lambda permission: current_can(Permission(permission)),
+        "admits": admits,
+    }
