@@ -27,6 +27,14 @@ from portal.models import Base, Organisation, Role, User
 from portal.reference import load_reference_data
 
 TEST_PASSWORD = "korrekt-hest-batteri-haefteklamme"
+
+
+def require_tool(path_or_name: str, package: str) -> str:
+    """A system tool the suite needs; `make install` provides it, so its absence fails."""
+    found = shutil.which(path_or_name)
+    if found is None:
+        pytest.fail(f"{path_or_name} is missing: run `make install` (Debian package {package})")
+    return found
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 

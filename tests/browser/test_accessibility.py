@@ -18,7 +18,7 @@ RULESET = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 @pytest.fixture()
 def axe_page(browser):  # type: ignore[no-untyped-def]
     if not AXE.is_file():
-        pytest.skip(f"axe-core is not installed at {AXE} (run make install)")
+        pytest.fail(f"axe-core is missing at {AXE}: run `make install`")
     # axe is injected as an inline script, which the portal's CSP rightly refuses.
     context = browser.new_context(locale="da-DK", bypass_csp=True)
     page = context.new_page()

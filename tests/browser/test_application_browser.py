@@ -3,11 +3,9 @@ holds the hash. All in Chromium through the real pages."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from portal.models import ApplicationVersion, Role
@@ -42,7 +40,6 @@ def _fill_application(page, call) -> None:
     page.get_by_label("Kontaktpersonens e-mail").fill("karin@hk.example.dk")
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
 def test_browser_drafter_writes_signatory_submits_receipt_has_hash(
     live_server, page, db, make_user, tmp_path: Path
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -26,6 +25,7 @@ from portal.pdf import (
     receipt_context,
     render_pdf,
 )
+from tests.conftest import require_tool
 
 CONTENT_HASH = hashlib.sha256("ansøgning fra 3F, version 2".encode()).hexdigest()
 FUND = "Fagbevægelsens Interne Arbejdsløshedskasse"
@@ -65,8 +65,7 @@ def _receipt(**overrides: object) -> dict[str, object]:
 
 
 def _pdftotext(pdf: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_tool("pdftotext", "poppler-utils")
     result = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True, timeout=60
     )

@@ -4,7 +4,6 @@ extension, withdrawal, attachments, receipts and object-level permissions."""
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import threading
 from datetime import timedelta
@@ -142,7 +141,6 @@ def test_signatory_submits_version_with_hash_receipt_and_mail(
     assert "application.submitted" in actions and "mail.receipt_sent" in actions
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
 def test_receipt_pdf_text_holds_the_hash(
     client, db, call, drafter, signatory, tmp_path: Path
 ) -> None:
