@@ -24,7 +24,7 @@ def true_adjacency(kommuner_path: Path) -> set[tuple[str, str]]:
     import shapely
 
     from geo.boundaries import prepare_boundaries
-    from geo.io import read_boundary_file
+    from geo.files import read_boundary_file
 
     prepared = prepare_boundaries(read_boundary_file(kommuner_path))
     codes = list(prepared.index)

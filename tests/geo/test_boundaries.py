@@ -5,7 +5,7 @@ from shapely.geometry import box
 
 from geo.boundaries import boundary_geometry, load_boundaries, prepare_boundaries
 from geo.errors import BoundaryFileError
-from geo.io import read_boundary_file
+from geo.files import read_boundary_file
 from geo.reference import municipalities
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.applications import services as applications
-from portal.applications.forms import DraftData
+from portal.applications.services import DraftData
 from portal.calls import services as calls
 from portal.models import Application, Call, Organisation, User, utcnow
 

@@ -1,10 +1,11 @@
-"""Honest status, determinism, the naive baseline and the package's boundaries."""
+"""Honest status, determinism, the naive baseline, a silent solver and the package's boundaries."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,11 +13,12 @@ import pulp
 import pytest
 
 from selection.check import check
-from selection.engine import relative_gap
+from selection.engine import QuietHiGHS, relative_gap
 from selection.generate import MunicipalityRow, generate
 from selection.naive import build_naive
 from selection.problem import parse_problem
 from selection.solve import propose
+from tests.selection.builders import fund, problem
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
 needs_examples = pytest.mark.skipif(
@@ -49,7 +51,7 @@ def test_naive_formulation_reaches_the_same_optimum() -> None:
             break
     assert proposal.status == "optimal"
     prob, _ = build_naive(parsed)
-    prob.solve(pulp.HiGHS(msg=False, timeLimit=20, gapRel=1e-7))
+    prob.solve(QuietHiGHS(msg=False, timeLimit=20, gapRel=1e-7))
     assert pulp.value(prob.objective) == pytest.approx(proposal.objective, abs=1e-6)
 
 
@@ -92,3 +94,33 @@ def test_selection_imports_no_web_database_or_geo() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+SOLVE_TWICE = (
+    "from selection.problem import parse_problem\n"
+    "from selection.solve import propose\n"
+    "from tests.selection.builders import fund, problem\n"
+    "funds = [fund('A', {'a1': 60}), fund('B', {'b1': 50})]\n"
+    "assert propose(parse_problem(problem(funds)), time_limit=10).status == 'optimal'\n"
+    "tight = problem(funds, funds_max=1, granularity='municipality')\n"
+    "assert propose(parse_problem(tight), time_limit=10).status == 'infeasible'\n"
+)
+
+
+def test_solve_prints_nothing_on_standard_output(capfd: pytest.CaptureFixture[str]) -> None:
+    # HiGHS prints its banner once per process, so only a process's first solve can show it: a
+    # fresh interpreter, writing to the file descriptor 1 it inherits from this one, which capfd
+    # captures. An optimal solve and a diagnosed infeasible one (many solves).
+    subprocess.run([sys.executable, "-c", SOLVE_TWICE], cwd=ROOT, check=True)
+    out, _ = capfd.readouterr()
+    assert out == ""
+
+
+def test_solves_in_threads_print_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    funds = [fund("A", {"a1": 60}), fund("B", {"b1": 50}), fund("C", {"a2": 40})]
+    problems = [parse_problem(problem(funds, volume=v)) for v in (60, 100, 150)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = list(pool.map(lambda p: propose(p, time_limit=10).status, problems))
+    assert statuses == ["optimal", "optimal", "optimal"]
+    out, _ = capfd.readouterr()
+    assert out == ""
