@@ -17,6 +17,7 @@ from portal.accounts.users import NewUser, create_user
 from portal.applications import receipts
 from portal.applications import services as applications
 from portal.calls import services as calls
+from portal.extent import Extent
 from portal.models import (
     ApprovedExtent,
     Call,
@@ -200,20 +201,19 @@ def _demo_application(
         applications.withdraw(db, signer, app, "A-kassen har valgt ikke at deltage alligevel.")
     if state in ("eligible", "not_eligible"):
         _demo_decision(
-            db, version.id, state == "eligible", extent, capacity, users["leder@demo.dk"]
+            db, call, version.id, state == "eligible", extent, capacity, users["leder@demo.dk"]
         )
 
 
 def _demo_decision(
     db: Session,
+    call: Call,
     version_id: int,
     eligible: bool,
     extent: list[str],
     capacity: int | None,
     lead: User,
 ) -> None:
-    from geo.extents import resolve_extent
-
     decision = EligibilityDecision(
         version_id=version_id,
         eligible=eligible,
@@ -226,7 +226,7 @@ def _demo_decision(
         ),
     )
     if eligible:
-        codes = resolve_extent(extent).codes
+        codes = Extent.parse(extent).resolve(call.exclusion_list)
         known = set(db.scalars(select(Municipality.code)))
         decision.extent = [ApprovedExtent(municipality_code=c) for c in codes if c in known]
     db.add(decision)

@@ -23,8 +23,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, has_request_context, render_template
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -208,24 +206,3 @@ def receipt_context(
         "staff_fte": staff_fte,
         "interviews_per_fte_week": interviews_per_fte_week,
     }
-
-
-def describe_extent(
-    requested: Sequence[str],
-    region_names: Mapping[str, str],
-    municipality_names: Mapping[str, str],
-) -> str:
-    """A requested extent in Danish words: `["national"]`, `["region:1084", ...]` or
-    municipality codes (`["101", "147"]`), as stored on the application."""
-    if not requested:
-        return str(_("Ingen geografisk udstrækning angivet"))
-    if "national" in requested:
-        return str(_("Hele landet"))
-    regions = [code.removeprefix("region:") for code in requested if code.startswith("region:")]
-    codes = [code for code in requested if not code.startswith("region:")]
-    parts = [", ".join(region_names.get(code, code) for code in regions)] if regions else []
-    if codes:
-        names = sorted(municipality_names.get(code, code) for code in codes)
-        count = ngettext("%(num)d kommune", "%(num)d kommuner", len(names))
-        parts.append(f"{count}: {', '.join(names)}")
-    return "; ".join(parts)

@@ -35,6 +35,8 @@ def require_tool(path_or_name: str, package: str) -> str:
     if found is None:
         pytest.fail(f"{path_or_name} is missing: run `make install` (Debian package {package})")
     return found
+
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 

@@ -24,6 +24,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from wtforms.widgets import HiddenInput
 
 from portal.applications.services import DraftData
+from portal.extent import Extent
 from portal.forms import (
     CheckboxList,
     DanishDecimalField,
@@ -140,15 +141,10 @@ class DraftFormBase(PortalForm):
                 return False
         return True
 
-    def extent(self) -> list[str]:
-        kind = self.extent_kind.data
-        if kind == "national":
-            return ["national"]
-        if kind == "regions":
-            return [f"region:{code}" for code in sorted(set(self.regions.data or []))]
-        if kind == "municipalities":
-            return sorted(set(self.municipalities.data or []))
-        return []
+    def extent(self) -> Extent:
+        return Extent.chosen(
+            self.extent_kind.data, self.regions.data or [], self.municipalities.data or []
+        )
 
     def to_draft(self) -> DraftData:
         return DraftData(
@@ -157,7 +153,7 @@ class DraftFormBase(PortalForm):
             field=self.field.data or None,
             sector=self.sector.data or None,
             answers={c.id: f.data or "" for c, f in self.answer_fields()},
-            extent=self.extent(),
+            extent=self.extent().entries(),
             capacity_courses=self.capacity_courses.data,
             staff_fte=_float(self.staff_fte.data),
             interviews_per_fte_week=_float(self.interviews_per_fte_week.data),
@@ -197,16 +193,6 @@ def draft_form_class(
             ],
         )
     return type("DraftForm", (DraftFormBase,), fields)
-
-
-def extent_kind_of(extent: Sequence[str]) -> str | None:
-    if not extent:
-        return None
-    if list(extent) == ["national"]:
-        return "national"
-    if all(entry.startswith("region:") for entry in extent):
-        return "regions"
-    return "municipalities"
 
 
 def _optional_int(value: Any) -> int | None:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
+from portal.extent import Extent
 from portal.mail import send_mail
 from portal.models import ApplicationVersion, Municipality, Region, StoredFile, User
-from portal.pdf import describe_extent, receipt_context, render_pdf
+from portal.pdf import receipt_context, render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def receipt_filename(version: ApplicationVersion) -> str:
 def extent_words(db: Session, extent: list[str]) -> str:
     regions = {r.code: r.name for r in db.scalars(select(Region))}
     names = {m.code: m.name for m in db.scalars(select(Municipality))}
-    return describe_extent(extent, regions, names)
+    return Extent.parse(extent).describe(regions, names)
 
 
 def build_receipt(db: Session, version: ApplicationVersion) -> bytes:

@@ -25,8 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from geo.errors import GeoError
-from geo.maps import render_map
 from portal import db
 from portal.access import Permission, can, can_edit_application, requires
 from portal.applications import receipts, rules, services, uploads
@@ -35,9 +33,9 @@ from portal.applications.forms import (
     SubmitForm,
     WithdrawForm,
     draft_form_class,
-    extent_kind_of,
 )
 from portal.errors import ApplicationError, message, redirect_on_error
+from portal.extent import Extent, extent_map
 from portal.forms import ConfirmForm, options
 from portal.models import (
     Application,
@@ -126,15 +124,13 @@ def _initial(app: Application | None, criteria: list[Any]) -> dict[str, Any]:
     }
     if app is None:
         return data
-    extent = list(app.requested_extent or [])
+    extent = Extent.parse(app.requested_extent)
     answers = {a.criterion_id: a.text for a in app.answers}
     data.update(
         {
-            "extent_kind": extent_kind_of(extent),
-            "regions": [e.removeprefix("region:") for e in extent if e.startswith("region:")],
-            "municipalities": [
-                e for e in extent if e != "national" and not e.startswith("region:")
-            ],
+            "extent_kind": extent.kind,
+            "regions": list(extent.regions),
+            "municipalities": list(extent.municipalities),
             "capacity_courses": app.capacity_courses,
             "staff_fte": app.staff_fte,
             "interviews_per_fte_week": app.interviews_per_fte_week,
@@ -146,28 +142,6 @@ def _initial(app: Application | None, criteria: list[Any]) -> dict[str, Any]:
         }
     )
     return data
-
-
-def _extent_map(extent: list[str], call: Call, choices: ExtentChoices) -> str:
-    """The requested extent on the tile map; frikommuner hatched, never covered."""
-    from geo.extents import resolve_extent
-    from geo.reference import exclusion_list
-
-    excluded = exclusion_list(call.exclusion_list)
-    try:
-        codes = resolve_extent(extent, excluded).codes if extent else ()
-    except GeoError:  # stored before validation was this strict: show the map without it
-        codes = ()
-    values: dict[str, float | None] = {code: None for code in choices.names}
-    values.update({code: 1.0 for code in codes})
-    return render_map(
-        values,
-        title=_("Ønsket geografisk udstrækning"),
-        excluded=excluded,
-        legend_title=_("Ønskes dækket"),
-        value_format=lambda _v: _("ja"),
-        id_prefix="extent",
-    )
 
 
 @bp.route("/runde/<int:call_id>", methods=["GET", "POST"])
@@ -219,7 +193,7 @@ def _edit_context(
 ) -> dict[str, Any]:
     session = db.session()
     checklist = rules.checklist(services.draft_of(session, app)) if app else []
-    extent = list(app.requested_extent or []) if app else []
+    extent = Extent.parse(app.requested_extent if app else None)
     return {
         "call": call,
         "app": app,
@@ -234,7 +208,12 @@ def _edit_context(
         "attachment_form": _attachment_form(call),
         "deadline": services.effective_deadline(session, app) if app else call.deadline_at,
         "extension": services.extension_for(session, call.id, current_user.organisation_id),
-        "extent_svg": _extent_map(extent, call, choices),
+        "extent_svg": extent_map(
+            extent,
+            call.exclusion_list,
+            title=_("Ønsket geografisk udstrækning"),
+            legend=_("Ønskes dækket"),
+        ),
         "confirm_form": ConfirmForm(),
         "criterion_titles": {c.id: f"{c.position}. {c.title}" for c in call.criteria_set.criteria},
     }

@@ -16,12 +16,12 @@ from flask_babel import lazy_gettext
 from jinja2 import ChoiceLoader, DictLoader
 from pypdf import PdfReader
 
+from portal.extent import Extent
 from portal.pdf import (
     BASE_URL,
     ResourceRefused,
     StaticOnlyFetcher,
     check_primitives,
-    describe_extent,
     receipt_context,
     render_pdf,
 )
@@ -142,7 +142,7 @@ def test_receipt_context_counts_and_groups() -> None:
 def test_describe_extent(ctx: Flask, requested: list[str], expected: str) -> None:
     regions = {"1084": "Region Hovedstaden", "1085": "Region Sjælland"}
     municipalities = {"101": "København", "147": "Frederiksberg"}
-    assert describe_extent(requested, regions, municipalities) == expected
+    assert Extent.parse(requested).describe(regions, municipalities) == expected
 
 
 # --- plain data only -----------------------------------------------------------------------

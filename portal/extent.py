@@ -1,0 +1,121 @@
+"""A geographic extent as the portal keeps it: requested by an a-kasse or approved by STAR.
+
+One value type for the form, the pages, the receipt and the approved extent. It is stored as
+a list of entries: `["national"]`, `["region:1084", ...]` or municipality codes (`["101"]`).
+Resolving it to covered municipalities always names the call's own exclusion list: there is
+no default list in the portal.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext, ngettext
+
+from geo.errors import GeoError
+from geo.extents import resolve_extent
+from geo.maps import render_map
+from geo.reference import exclusion_list, municipalities
+
+NATIONAL = "national"
+REGION_PREFIX = "region:"
+
+
+class ExtentKind(enum.StrEnum):
+    NATIONAL = "national"
+    REGIONS = "regions"
+    MUNICIPALITIES = "municipalities"
+
+
+@dataclass(frozen=True)
+class Extent:
+    kind: ExtentKind | None
+    regions: tuple[str, ...] = ()  # region codes
+    municipalities: tuple[str, ...] = ()  # municipality codes
+
+    @classmethod
+    def parse(cls, entries: Sequence[str] | None) -> Extent:
+        """The extent stored as entries (an empty list is "not chosen yet")."""
+        entries = list(entries or [])
+        if not entries:
+            return cls(None)
+        if NATIONAL in entries:
+            return cls(ExtentKind.NATIONAL)
+        regions = tuple(sorted({e.removeprefix(REGION_PREFIX) for e in entries if _is_region(e)}))
+        codes = tuple(sorted({e for e in entries if not _is_region(e)}))
+        if regions and not codes:
+            return cls(ExtentKind.REGIONS, regions=regions)
+        return cls(ExtentKind.MUNICIPALITIES, regions=regions, municipalities=codes)
+
+    @classmethod
+    def chosen(
+        cls, kind: str | None, regions: Sequence[str], municipalities: Sequence[str]
+    ) -> Extent:
+        """From a form's choice: the kind decides which of the two lists counts."""
+        if kind == ExtentKind.NATIONAL:
+            return cls(ExtentKind.NATIONAL)
+        if kind == ExtentKind.REGIONS:
+            return cls(ExtentKind.REGIONS, regions=tuple(sorted(set(regions))))
+        if kind == ExtentKind.MUNICIPALITIES:
+            return cls(ExtentKind.MUNICIPALITIES, municipalities=tuple(sorted(set(municipalities))))
+        return cls(None)
+
+    @classmethod
+    def of_municipalities(cls, codes: Sequence[str]) -> Extent:
+        return cls(ExtentKind.MUNICIPALITIES, municipalities=tuple(sorted(set(codes))))
+
+    @property
+    def is_empty(self) -> bool:
+        return self.kind is None
+
+    def entries(self) -> list[str]:
+        """The stored form."""
+        if self.kind == ExtentKind.NATIONAL:
+            return [NATIONAL]
+        return [f"{REGION_PREFIX}{code}" for code in self.regions] + list(self.municipalities)
+
+    def resolve(self, exclusion_list_name: str) -> tuple[str, ...]:
+        """The covered municipality codes, minus the call's exclusion list."""
+        if self.is_empty:
+            return ()
+        return resolve_extent(self.entries(), exclusion_list(exclusion_list_name)).codes
+
+    def describe(
+        self, region_names: Mapping[str, str], municipality_names: Mapping[str, str]
+    ) -> str:
+        """In words, in the user's language: "Hele landet", region names, or municipalities."""
+        if self.is_empty:
+            return gettext("Ingen geografisk udstrækning angivet")
+        if self.kind == ExtentKind.NATIONAL:
+            return gettext("Hele landet")
+        parts = [", ".join(region_names.get(c, c) for c in self.regions)] if self.regions else []
+        if self.municipalities:
+            names = sorted(municipality_names.get(c, c) for c in self.municipalities)
+            count = ngettext("%(num)d kommune", "%(num)d kommuner", len(names))
+            parts.append(f"{count}: {', '.join(names)}")
+        return "; ".join(parts)
+
+
+def extent_map(extent: Extent, exclusion_list_name: str, *, title: str, legend: str) -> str:
+    """The extent on the tile map (SVG); the call's frikommuner hatched, never covered."""
+    excluded = exclusion_list(exclusion_list_name)
+    try:
+        codes = extent.resolve(exclusion_list_name)
+    except GeoError:  # stored before validation was this strict: show the map without it
+        codes = ()
+    values: dict[str, float | None] = {code: None for code in municipalities().index}
+    values.update({code: 1.0 for code in codes})
+    return render_map(
+        values,
+        title=title,
+        excluded=excluded,
+        legend_title=legend,
+        value_format=lambda _v: gettext("ja"),
+        id_prefix="extent",
+    )
+
+
+def _is_region(entry: str) -> bool:
+    return entry.startswith(REGION_PREFIX)
