@@ -70,11 +70,6 @@ MESSAGES: dict[str, str] = {
     ),
     "accounts.inactive": N_("Kontoen er spærret. Kontakt administratoren."),
     "accounts.demo_disabled": N_("Demokonti kan kun bruges, når portalen kører i demotilstand."),
-    "accounts.invalid_email": N_("Skriv en gyldig e-mailadresse: %(value)s"),
-    "accounts.email_taken": N_("Der findes allerede en bruger med e-mailadressen %(value)s."),
-    "accounts.short_password": N_("Adgangskoden skal have mindst 12 tegn."),
-    "accounts.needs_fund": N_("Rollen %(role)s kræver en a-kasse (fik %(value)s)."),
-    "accounts.unknown_organisation": N_("Der findes ingen organisation med id %(value)s."),
     # calls
     "calls.already_published": N_("Kriteriesættet er allerede offentliggjort."),
     "calls.no_criteria": N_("Et kriteriesæt skal have mindst ét kriterium."),

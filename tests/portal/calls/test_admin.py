@@ -254,3 +254,23 @@ def test_exports_neutralise_formulas_and_zip_names(
     ).active
     assert sheet["L2"].data_type == "s" and sheet["L2"].value.startswith("'=")
     assert safe_member_name("1-=evil<script>;:*?.pdf") == "1-=evil_script_;___.pdf"
+
+
+def test_publishing_an_empty_criteria_set_says_why(admin_client, db: Session) -> None:
+    admin_client.post("/admin/kriterier/ny", data={"csrf_token": _token(admin_client)})
+    cset = db.scalar(select(CriteriaSet))
+    for criterion in list(cset.criteria):
+        db.delete(criterion)
+    db.commit()
+    url = f"/admin/kriterier/{cset.id}"
+    response = admin_client.post(
+        f"{url}/offentliggoer",
+        data={"csrf_token": _token(admin_client, url)},
+        headers={"Referer": f"http://localhost{url}"},
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+    assert "Et kriteriesæt skal have mindst ét kriterium." in text
+    assert "allerede offentliggjort" not in text
+    db.expire_all()
+    assert db.get(CriteriaSet, cset.id).status == CriteriaSetStatus.DRAFT
