@@ -24,6 +24,7 @@ from portal.models import (
     EligibilityDecision,
     Municipality,
     Organisation,
+    RequestedMunicipality,
     Role,
     User,
     utcnow,
@@ -225,10 +226,13 @@ def _demo_decision(
             else "Ansøgningen belyser ikke kriterium 5 (profilafklaring) tilstrækkeligt."
         ),
     )
+    known = set(db.scalars(select(Municipality.code)))
+    codes = [c for c in Extent.parse(extent).resolve(call.exclusion_list) if c in known]
+    db.add_all(RequestedMunicipality(version_id=version_id, municipality_code=c) for c in codes)
     if eligible:
-        codes = Extent.parse(extent).resolve(call.exclusion_list)
-        known = set(db.scalars(select(Municipality.code)))
-        decision.extent = [ApprovedExtent(municipality_code=c) for c in codes if c in known]
+        decision.extent = [
+            ApprovedExtent(version_id=version_id, municipality_code=c) for c in codes
+        ]
     db.add(decision)
     db.flush()
     audit.record(db, lead.id, "eligibility.decided", decision, eligible=eligible)

@@ -25,8 +25,15 @@ from portal.models.assessment import (
     ApprovedExtent,
     Assessment,
     AssessmentStatus,
+    Assignment,
+    ConflictDeclaration,
+    ConsolidatedScore,
+    Consolidation,
     CriterionScore,
+    DecisionStatus,
     EligibilityDecision,
+    InformationRequest,
+    RequestedMunicipality,
 )
 from portal.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from portal.models.calls import (
@@ -42,6 +49,13 @@ from portal.models.proposals import PartyNote, SelectionDecision, SelectionPropo
 from portal.models.reference import ExclusionEntry, ExclusionList, Municipality, Region
 
 __all__ = [
+    "Assignment",
+    "ConflictDeclaration",
+    "Consolidation",
+    "ConsolidatedScore",
+    "DecisionStatus",
+    "InformationRequest",
+    "RequestedMunicipality",
     "AGENCY_ROLES",
     "FUND_ROLES",
     "Answer",
