@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geo import boundaries, municipalities, render_map  # noqa: E402
-from geo.io import read_boundary_file  # noqa: E402
+from geo.files import read_boundary_file  # noqa: E402
 
 DEFAULT_BOUNDARIES = ROOT.parent / "shared" / "data" / "geo" / "kommuner.geojson"
 VALUES: dict[str, float | None] = {code: float(int(code) % 5) for code in municipalities().index}

@@ -37,8 +37,8 @@ import pulp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from selection import io  # noqa: E402
-from selection.engine import relative_gap, solve_problem  # noqa: E402
+from selection import files  # noqa: E402
+from selection.engine import QuietHiGHS, relative_gap, solve_problem  # noqa: E402
 from selection.generate import MunicipalityRow, generate, municipalities_from_rows  # noqa: E402
 from selection.naive import build_naive  # noqa: E402
 from selection.problem import Problem, parse_problem  # noqa: E402
@@ -78,7 +78,7 @@ class Row:
 
 def municipalities() -> tuple[list[MunicipalityRow], list[str]]:
     if MUNICIPALITIES_CSV.exists():
-        rows = municipalities_from_rows(io.read_csv_rows(MUNICIPALITIES_CSV))
+        rows = municipalities_from_rows(files.read_csv_rows(MUNICIPALITIES_CSV))
     else:
         data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
         rows = [
@@ -87,7 +87,7 @@ def municipalities() -> tuple[list[MunicipalityRow], list[str]]:
         ]
     excluded: list[str] = []
     if FRIKOMMUNER_CSV.exists():
-        excluded = [r["code"].zfill(3) for r in io.read_csv_rows(FRIKOMMUNER_CSV)]
+        excluded = [r["code"].zfill(3) for r in files.read_csv_rows(FRIKOMMUNER_CSV)]
     return rows, excluded
 
 
@@ -103,7 +103,7 @@ def naive(problem: Problem, time_limit: float, gap: float) -> tuple[float, float
     started = time.perf_counter()
     prob, _ = build_naive(problem)
     solver_gap = 5e-7 if gap <= PROVEN else gap
-    prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=solver_gap, gapAbs=1e-10))
+    prob.solve(QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=solver_gap, gapAbs=1e-10))
     seconds = time.perf_counter() - started
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         return seconds, float("inf"), False

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from geo import io
+from geo import files
 from geo.errors import GeoError, MapInputError
 from geo.extents import resolve_extent
 from geo.inflow import NATIONAL_INFLOW, model_inflow
@@ -84,7 +84,7 @@ def _resolve(args: argparse.Namespace) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
-    coverage = io.read_coverage_json(args.coverage)
+    coverage = files.read_coverage_json(args.coverage)
     values, labels = _coverage_values(coverage)
     fmt = args.format or ("png" if args.output.suffix.lower() == ".png" else "svg")
     geometry = None

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo import io
+from geo import files
 from geo.errors import BoundaryFileError
 from geo.geometry import MapGeometry, Polygon, Ring, lines_path, path_data
 from geo.reference import municipalities, normalise_code
@@ -44,14 +44,14 @@ def load_boundaries(
     path: str | Path, *, simplify_m: float = SIMPLIFY_M, attribution: str = DAGI_ATTRIBUTION
 ) -> MapGeometry:
     """Read, prepare and simplify a boundary file; cached while the file is unchanged."""
-    return _load_cached(io.boundary_file_signature(path), simplify_m, attribution)
+    return _load_cached(files.boundary_file_signature(path), simplify_m, attribution)
 
 
 @lru_cache(maxsize=8)
 def _load_cached(
     signature: tuple[str, int, int], simplify_m: float, attribution: str
 ) -> MapGeometry:
-    raw = io.read_boundary_file(signature[0])
+    raw = files.read_boundary_file(signature[0])
     return boundary_geometry(
         prepare_boundaries(raw), simplify_m=simplify_m, attribution=attribution
     )

@@ -27,7 +27,7 @@ register extract) with ``source = "indberettet"``; funds absent from it stay mod
 from __future__ import annotations
 
 import csv
-import io as _io
+import io
 import math
 from collections.abc import Collection
 from pathlib import Path
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import io
+from geo import files
 from geo.errors import CSVProblem, InflowCSVError, UnknownKeyError
 from geo.reference import funds as reference_funds
 from geo.reference import municipalities as reference_municipalities
@@ -111,7 +111,7 @@ def parse_inflow_csv(
     Codes may be 3 or 4 digits (``0101``). Returns ``fund_id, municipality_code, year,
     inflow`` rows.
     """
-    reader = csv.DictReader(_io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InflowCSVError(
@@ -151,7 +151,7 @@ def parse_inflow_csv(
 def load_reported_inflow(path: str | Path) -> pd.DataFrame:
     """Read and validate a reported-inflow CSV against the shipped funds and municipalities."""
     return parse_inflow_csv(
-        io.read_text(path),
+        files.read_text(path),
         fund_ids=set(reference_funds().index),
         municipality_codes=set(reference_municipalities().index),
     )

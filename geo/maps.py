@@ -13,18 +13,14 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal, overload
 
 from geo.errors import MapInputError
 from geo.geometry import MapGeometry
+from geo.mapdata import EXCLUDED_LABEL, MISSING_FILL, MISSING_LABEL, Feature, MapSpec, ValueClass
 from geo.reference import ExclusionList, exclusion_list, municipalities
 
 Format = Literal["svg", "png"]
-EXCLUDED_LABEL = "frikommune – udelukket"
-MISSING_LABEL = "ingen værdi"
-MISSING_FILL = "#ececec"
-HATCH_INK = "#4d4d4d"
 # ColorBrewer YlGnBu, colour-blind safe; one list per number of classes.
 PALETTES: dict[int, tuple[str, ...]] = {
     1: ("#7fcdbb",),
@@ -37,44 +33,6 @@ PALETTES: dict[int, tuple[str, ...]] = {
 }
 MAX_DISTINCT_CLASSES = 7
 DEFAULT_CLASSES = 5
-
-
-@dataclass(frozen=True)
-class ValueClass:
-    """One legend class: values in [lower, upper] (upper open except for the last)."""
-
-    lower: float
-    upper: float
-    label: str
-    fill: str
-    ink: str
-
-
-@dataclass(frozen=True)
-class Feature:
-    """What to draw for one municipality."""
-
-    code: str
-    fill: str
-    ink: str
-    hatched: bool
-    value_text: str
-    tooltip: str
-
-
-@dataclass(frozen=True)
-class MapSpec:
-    """Renderer-independent content of a map: features, legend and texts."""
-
-    title: str
-    legend_title: str
-    classes: tuple[ValueClass, ...]
-    features: tuple[Feature, ...]
-    has_missing: bool
-    has_excluded: bool
-    excluded_label: str
-    note: str
-    short_names: Mapping[str, str]
 
 
 @overload

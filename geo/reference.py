@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from geo import io
+from geo import files
 from geo.errors import ExclusionListError
 
 DEFAULT_EXCLUSIONS = "frikommuner-2019"
@@ -88,14 +88,14 @@ def funds() -> pd.DataFrame:
 
 def exclusion_names() -> tuple[str, ...]:
     """Names accepted by :func:`exclusion_list`: the shipped lists and ``"none"``."""
-    return (*io.shipped_exclusion_names(), NO_EXCLUSIONS)
+    return (*files.shipped_exclusion_names(), NO_EXCLUSIONS)
 
 
 def exclusion_list(name: str = DEFAULT_EXCLUSIONS) -> ExclusionList:
     """A shipped exclusion list by name, or the empty list for ``"none"``."""
     if name == NO_EXCLUSIONS:
         return ExclusionList(NO_EXCLUSIONS, "Ingen udelukkede kommuner", "", "")
-    if name not in io.shipped_exclusion_names():
+    if name not in files.shipped_exclusion_names():
         known = ", ".join(exclusion_names())
         raise ExclusionListError(f"ukendt udelukkelsesliste '{name}' (kendte: {known})")
     return _shipped_exclusions(name)
@@ -103,7 +103,7 @@ def exclusion_list(name: str = DEFAULT_EXCLUSIONS) -> ExclusionList:
 
 def load_exclusion_list(path: str | Path) -> ExclusionList:
     """An exclusion list from a CSV file (``code`` and optional ``name``, ``reason``)."""
-    rows, meta = io.read_exclusion_file(path)
+    rows, meta = files.read_exclusion_file(path)
     return exclusion_list_from_frame(rows, meta)
 
 
@@ -148,7 +148,7 @@ def normalise_code(code: str) -> str:
 
 @cache
 def _municipalities() -> pd.DataFrame:
-    towns = io.read_package_csv("municipalities.csv").set_index("code")
+    towns = files.read_package_csv("municipalities.csv").set_index("code")
     names = _regions_raw()["name"]
     towns.insert(3, "region_name", towns["region_code"].map(names))
     for column in ("population", "population_year"):
@@ -160,7 +160,7 @@ def _municipalities() -> pd.DataFrame:
 
 @cache
 def _regions_raw() -> pd.DataFrame:
-    return io.read_package_csv("regions.csv").set_index("code").sort_index()
+    return files.read_package_csv("regions.csv").set_index("code").sort_index()
 
 
 @cache
@@ -174,7 +174,7 @@ def _regions() -> pd.DataFrame:
 
 @cache
 def _funds() -> pd.DataFrame:
-    frame = io.read_package_csv("funds.csv").set_index("id")
+    frame = files.read_package_csv("funds.csv").set_index("id")
     frame["members"] = frame["members"].astype(float)
     lists = frame["trial_2019_municipalities"].fillna("")
     frame["trial_2019_municipalities"] = [tuple(s.split(";")) if s else () for s in lists]
@@ -183,6 +183,6 @@ def _funds() -> pd.DataFrame:
 
 @cache
 def _shipped_exclusions(name: str) -> ExclusionList:
-    rows = io.read_package_csv(f"{name}.csv", io.EXCLUSIONS_PACKAGE)
-    meta = io.read_package_json(f"{name}.json", io.EXCLUSIONS_PACKAGE)
+    rows = files.read_package_csv(f"{name}.csv", files.EXCLUSIONS_PACKAGE)
+    meta = files.read_package_json(f"{name}.json", files.EXCLUSIONS_PACKAGE)
     return exclusion_list_from_frame(rows, meta)

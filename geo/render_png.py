@@ -6,7 +6,7 @@ used inside a web process. The picture follows the SVG: title, map, legend, note
 
 from __future__ import annotations
 
-import io as _io
+import io
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -18,8 +18,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from geo.geometry import MapGeometry, Polygon
-from geo.maps import HATCH_INK, MISSING_FILL, MISSING_LABEL, MapSpec
-from geo.render_svg import MIN_LABEL_ROOM
+from geo.mapdata import HATCH_INK, MIN_LABEL_ROOM, MISSING_FILL, MISSING_LABEL, MapSpec
 
 DPI = 150
 LEGEND_UNITS = 230.0
@@ -50,7 +49,7 @@ def render_png(spec: MapSpec, geometry: MapGeometry) -> bytes:
     _draw_legend(figure, spec)
     foot = " ".join(t for t in (spec.note, geometry.attribution) if t)
     figure.text(0.01, 0.015, foot, fontsize=7, color="#3d3d3d", wrap=True)
-    buffer = _io.BytesIO()
+    buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     return buffer.getvalue()
 

@@ -11,7 +11,7 @@ import textwrap
 from html import escape
 
 from geo.geometry import MapGeometry
-from geo.maps import MISSING_FILL, MISSING_LABEL, Feature, MapSpec
+from geo.mapdata import HATCH_INK, MIN_LABEL_ROOM, MISSING_FILL, MISSING_LABEL, Feature, MapSpec
 
 TITLE_HEIGHT = 40.0
 LEGEND_WIDTH = 230.0
@@ -22,7 +22,6 @@ ROW = 22.0
 FONT = "'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
 REGION_INK = "#1a1a1a"
 EDGE_INK = "#ffffff"
-MIN_LABEL_ROOM = 18.0
 NAME_FONT = 8.5
 VALUE_FONT = 14
 
@@ -63,7 +62,7 @@ def _defs(prefix: str) -> str:
         f'<defs><pattern id="{prefix}-hatch" patternUnits="userSpaceOnUse" width="7" height="7" '
         'patternTransform="rotate(45)">'
         '<rect width="7" height="7" fill="#ffffff"/>'
-        f'<rect width="2.4" height="7" fill="{_attr("#4d4d4d")}"/></pattern></defs>'
+        f'<rect width="2.4" height="7" fill="{_attr(HATCH_INK)}"/></pattern></defs>'
     )
 
 

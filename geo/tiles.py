@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from geo import io
+from geo import files
 from geo.geometry import MapGeometry, Polygon, Ring, lines_path, path_data
 from geo.reference import municipalities
 
@@ -120,7 +120,7 @@ def _normalised(layout: pd.DataFrame) -> pd.DataFrame:
 
 @cache
 def _shipped_layout() -> pd.DataFrame:
-    frame = io.read_package_csv("tiles.csv").set_index("code")
+    frame = files.read_package_csv("tiles.csv").set_index("code")
     return frame.astype(int)
 
 
@@ -185,7 +185,7 @@ def _region_edges(
 
 def main() -> int:
     """Regenerate ``geo/data/tiles.csv`` next to this module."""
-    io.write_tiles_csv(generate_layout())
+    files.write_tiles_csv(generate_layout())
     sys.stdout.write("geo/data/tiles.csv regenerated\n")
     return 0
 

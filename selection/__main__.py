@@ -18,7 +18,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from selection import io
+from selection import files
 from selection import text as t
 from selection.check import check
 from selection.errors import SelectionError
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _propose(args: argparse.Namespace) -> int:
-    problem = parse_problem(io.read_problem_json(args.problem))
+    problem = parse_problem(files.read_problem_json(args.problem))
     options = {
         "time_limit": args.time_limit,
         "solver": args.solver,
@@ -91,9 +91,9 @@ def _propose(args: argparse.Namespace) -> int:
         proposal = propose(problem, lang=args.lang, **options)
     data = proposal.to_json()
     if args.output:
-        io.write_json(args.output, data)
+        files.write_json(args.output, data)
     else:
-        sys.stdout.write(io.dumps(data))
+        sys.stdout.write(files.dumps(data))
     for line in summary(proposal, args.lang):
         print(line, file=sys.stderr)
     return 3 if proposal.status == "error" else 0
@@ -141,8 +141,8 @@ def summary(proposal: Proposal, lang: str) -> list[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    problem = parse_problem(io.read_problem_json(args.problem))
-    proposal = io.read_proposal_json(args.proposal)
+    problem = parse_problem(files.read_problem_json(args.problem))
+    proposal = files.read_proposal_json(args.proposal)
     found = check(problem, proposal, args.lang)
     for line in found:
         print(line)
@@ -158,8 +158,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    problem = parse_problem(io.read_problem_json(args.problem))
-    proposal = io.read_proposal_json(args.proposal)
+    problem = parse_problem(files.read_problem_json(args.problem))
+    proposal = files.read_proposal_json(args.proposal)
     for explanation in explain(problem, proposal, args.fund, args.lang, time_limit=args.time_limit):
         print(explanation.text(args.lang))
     return 0

@@ -16,70 +16,23 @@ Three steps, each in words with the numbers:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulp
 
-from selection import relax
+from selection import families, relax
 from selection import text as t
-from selection.engine import run
 from selection.model import Model, build_model, candidates
-from selection.problem import DIMENSIONS, Problem
+from selection.oracle import Oracle, Relaxation, Sentence, volume_limits
+from selection.problem import Problem
 
 FEASIBILITY_TIME = 10.0
 # The volume band and the share bounds both bound V from one side; for a reader they are one
-# requirement ("at least so many courses"), so they are diagnosed as a group.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "volume_low": ("volume_band_low", "min_share"),
-    "volume_high": ("volume_band_high", "max_share"),
-}
-DELETION_ORDER = (
-    "lock_exclude",
-    "lock_include",
-    "fund_share",
-    *(f"max_treated_share:{d}" for d in DIMENSIONS),
-    "funds_max",
-    "funds_min",
-    "comparison",
-    "capacity",
-    "volume_high",
-    "volume_low",
-)
-RELAXERS = frozenset(DELETION_ORDER)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    da: str
-    en: str
-
-    def text(self, lang: str) -> str:
-        return t.pick(lang, self.da, self.en)
-
-    def to_json(self) -> dict[str, str]:
-        return {"da": self.da, "en": self.en}
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    """A change to one target (group) that makes the problem feasible (alone or together)."""
-
-    target: str
-    current: float | None
-    needed: float | None  # None: changing this target alone does not help
-    sentence: Sentence
-    detail: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "current": self.current,
-            "needed": self.needed,
-            "helps": self.needed is not None,
-            "text": self.sentence.to_json(),
-            "detail": self.detail,
-        }
+# requirement ("at least so many courses"), so each side is one family (see selection.families).
+VOLUME_FAMILIES = frozenset(f.name for f in families.FAMILIES if f.is_volume)
+# The families that may limit an extreme volume or number of funds.
+LIMITING = frozenset(f.name for f in families.FAMILIES if not f.is_volume)
 
 
 @dataclass(frozen=True)
@@ -149,7 +102,7 @@ def diagnose(
 ) -> Diagnosis:
     """The diagnosis of ``problem`` (``feasible=True`` if a selection exists after all)."""
     t.check_lang(lang)
-    oracle = _Oracle(problem, time_limit)
+    oracle = Oracle(problem, time_limit)
     if oracle.feasible(omit=()):
         return Diagnosis(True, (), (), ())
     active = _active_groups(problem)
@@ -157,75 +110,26 @@ def diagnose(
     findings = _static_findings(problem) or _conflict_sentences(problem, oracle, conflict, active)
     singles = tuple(relax.single(problem, oracle, group) for group in conflict)
     together: tuple[Relaxation, ...] = ()
-    volume_groups = {"volume_low", "volume_high"}
-    if volume_groups & set(conflict):
+    if VOLUME_FAMILIES & set(conflict):
         # The volume is the agreement's headline figure: also show how to keep it.
-        others = tuple(g for g in active if g not in volume_groups)
+        others = tuple(g for g in active if g not in VOLUME_FAMILIES)
         together = tuple(relax.combined(problem, oracle, others)) if others else ()
     elif len(conflict) > 1 and not any(r.needed is not None for r in singles):
         together = tuple(relax.combined(problem, oracle, conflict))
     return Diagnosis(False, conflict, findings, singles, together)
 
 
-# --- feasibility oracle ------------------------------------------------------------------------
-
-
-def expand(groups: Iterable[str]) -> tuple[str, ...]:
-    """Groups (``volume_low``) and families -> the model's family names."""
-    result: list[str] = []
-    for group in groups:
-        result += GROUPS.get(group, (group,))
-    return tuple(result)
-
-
-class _Oracle:
-    """Feasibility and extreme values of the model with some groups left out."""
-
-    def __init__(self, problem: Problem, time_limit: float) -> None:
-        self.problem = problem
-        self.time_limit = time_limit
-        self.cache: dict[frozenset[str], bool | None] = {}
-
-    def model(self, omit: Iterable[str]) -> Model:
-        model = build_model(self.problem, omit=expand(omit))
-        model.prob.setObjective(pulp.LpAffineExpression())
-        return model
-
-    def feasible(self, omit: Iterable[str]) -> bool | None:
-        """True / False, or None when the solver could not tell in time."""
-        key = frozenset(expand(omit))
-        if key not in self.cache:
-            outcome = run(self.model(key), time_limit=self.time_limit)
-            self.cache[key] = None if outcome.status == "error" else outcome.status != "infeasible"
-        return self.cache[key]
-
-    def optimum(
-        self, omit: Iterable[str], objective: Callable[[Model], Any], sense: int
-    ) -> tuple[float, Model] | None:
-        """The optimum of ``objective`` (built on the model), None if infeasible or unknown."""
-        model = self.model(omit)
-        model.prob.sense = sense
-        model.prob.setObjective(objective(model))
-        outcome = run(model, time_limit=self.time_limit)
-        if outcome.status not in ("optimal", "feasible"):
-            return None
-        return float(pulp.value(model.prob.objective) or 0.0), model
+# --- the conflict ------------------------------------------------------------------------------
 
 
 def _active_groups(problem: Problem) -> tuple[str, ...]:
-    """Relaxable groups that put at least one row into the model, in deletion order."""
-    present = set()
-    for name in build_model(problem).constraint_names():
-        parts = name.split("__")
-        present.add(f"{parts[0]}:{parts[1]}" if parts[0] == "max_treated_share" else parts[0])
-    for group, members in GROUPS.items():
-        if present & set(members):
-            present.add(group)
-    return tuple(g for g in DELETION_ORDER if g in present)
+    """Relaxable families that put at least one row into the model, in deletion order."""
+    present = {families.row_family(name) for name in build_model(problem).constraint_names()}
+    return tuple(f.name for f in families.FAMILIES if present.intersection(f.rows))
 
 
-def _deletion_filter(oracle: _Oracle, active: tuple[str, ...]) -> tuple[str, ...]:
-    """An irreducible set of groups that is infeasible together with the structural rules."""
+def _deletion_filter(oracle: Oracle, active: tuple[str, ...]) -> tuple[str, ...]:
+    """An irreducible set of families that is infeasible together with the structural rules."""
     kept = list(active)
     for group in active:
         trial = [g for g in kept if g != group]
@@ -291,19 +195,12 @@ def _static_findings(problem: Problem) -> tuple[Sentence, ...]:
     return tuple(found)
 
 
-def volume_limits(problem: Problem) -> tuple[float, float]:
-    """The volume interval the band and the share bounds leave."""
-    targets, n = problem.targets, problem.national_inflow
-    low, high = targets.band
-    return max(low, targets.min_share * n), min(high, targets.max_share * n)
-
-
 # --- the conflict in words ---------------------------------------------------------------------
 
 
-def _context(problem: Problem, families: Iterable[str]) -> tuple[str, str]:
+def _context(problem: Problem, names: Iterable[str]) -> tuple[str, str]:
     """A phrase for the conditions under which an extreme value holds."""
-    phrases = [_phrase(problem, f) for f in families]
+    phrases = [_phrase(problem, name) for name in names]
     phrases.append(_structure_phrase(problem))
     return t.join_words((p[0] for p in phrases), "da"), t.join_words((p[1] for p in phrases), "en")
 
@@ -359,15 +256,6 @@ def _phrase(problem: Problem, family: str) -> tuple[str, str]:
             f"låsningen af {t.join_words(sorted(problem.locks_exclude))} (låst ude)",
             f"the lock on {t.join_words(sorted(problem.locks_exclude), 'en')} (locked out)",
         ),
-        "min_share": (
-            f"kravet om mindst {t.percent(tg.min_share, 'da', 0)} af den nationale tilgang",
-            f"the requirement of at least {t.percent(tg.min_share, 'en', 0)} "
-            "of the national inflow",
-        ),
-        "max_share": (
-            f"loftet på højst {t.percent(tg.max_share, 'da', 0)} af den nationale tilgang",
-            f"the cap of at most {t.percent(tg.max_share, 'en', 0)} of the national inflow",
-        ),
         "volume_low": (
             f"kravet om mindst {t.number(volume_limits(problem)[0])} forløb om året",
             f"the requirement of at least {t.number(volume_limits(problem)[0], 'en')} "
@@ -378,36 +266,22 @@ def _phrase(problem: Problem, family: str) -> tuple[str, str]:
             f"the requirement of at most {t.number(volume_limits(problem)[1], 'en')} "
             "courses a year",
         ),
-        "volume_band_low": (
-            f"målbåndet fra {t.number(tg.band[0])} forløb",
-            f"the target band from {t.number(tg.band[0], 'en')} courses",
-        ),
-        "volume_band_high": (
-            f"målbåndet op til {t.number(tg.band[1])} forløb",
-            f"the target band up to {t.number(tg.band[1], 'en')} courses",
-        ),
     }
     return phrases[family]
 
 
 def _conflict_sentences(
-    problem: Problem, oracle: _Oracle, conflict: tuple[str, ...], active: tuple[str, ...]
+    problem: Problem, oracle: Oracle, conflict: tuple[str, ...], active: tuple[str, ...]
 ) -> tuple[Sentence, ...]:
-    for group, objective, sense in (
-        ("volume_low", _volume, pulp.LpMaximize),
-        ("volume_high", _volume, pulp.LpMinimize),
-        ("funds_min", _count, pulp.LpMaximize),
-        ("funds_max", _count, pulp.LpMinimize),
-    ):
+    for group, extreme in _EXTREMES.items():
         if group in conflict:
             # What limits the extreme may lie outside this conflict too: try every group.
-            rest = tuple(g for g in active if g != group and g in conflict or g in _LIMITING)
-            found = _extreme(oracle, group, rest, objective, sense)
+            rest = tuple(g for g in active if g != group and g in conflict or g in LIMITING)
+            found = _extreme(oracle, group, rest, extreme.objective, extreme.sense)
             if found is not None:
-                head = _HEADLINES[group](problem, found[0])
-                unit = ("forløb", "courses") if "volume" in group else ("a-kasser", "funds")
-                up = sense == pulp.LpMaximize
-                return (head, *_limits(problem, found[0], found[1], unit, up))
+                head = extreme.headline(problem, found[0])
+                up = extreme.sense == pulp.LpMaximize
+                return (head, *_limits(problem, found[0], found[1], extreme.unit, up))
     da, en = _context(problem, conflict)
     return (
         Sentence(
@@ -426,7 +300,7 @@ def _count(model: Model) -> Any:
 
 
 def _extreme(
-    oracle: _Oracle,
+    oracle: Oracle,
     group: str,
     rest: tuple[str, ...],
     objective: Callable[[Model], Any],
@@ -526,21 +400,20 @@ def _funds_max_headline(problem: Problem, least: float) -> Sentence:
     )
 
 
-_LIMITING = frozenset(
-    (
-        "capacity",
-        "comparison",
-        "funds_max",
-        "funds_min",
-        "fund_share",
-        "lock_include",
-        "lock_exclude",
-    )
-    + tuple(f"max_treated_share:{d}" for d in DIMENSIONS)
-)
-_HEADLINES: dict[str, Callable[[Problem, float], Sentence]] = {
-    "volume_low": _volume_low_headline,
-    "volume_high": _volume_high_headline,
-    "funds_min": _funds_min_headline,
-    "funds_max": _funds_max_headline,
+@dataclass(frozen=True)
+class _Extreme:
+    """The extreme value that a family in the conflict is measured against, and its headline."""
+
+    objective: Callable[[Model], Any]
+    sense: int
+    headline: Callable[[Problem, float], Sentence]
+    unit: tuple[str, str]
+
+
+# In the order they are tried for the headline.
+_EXTREMES: dict[str, _Extreme] = {
+    "volume_low": _Extreme(_volume, pulp.LpMaximize, _volume_low_headline, ("forløb", "courses")),
+    "volume_high": _Extreme(_volume, pulp.LpMinimize, _volume_high_headline, ("forløb", "courses")),
+    "funds_min": _Extreme(_count, pulp.LpMaximize, _funds_min_headline, ("a-kasser", "funds")),
+    "funds_max": _Extreme(_count, pulp.LpMinimize, _funds_max_headline, ("a-kasser", "funds")),
 }

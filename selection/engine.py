@@ -25,9 +25,7 @@ Strategy (HiGHS), chosen by the size of the model:
 from __future__ import annotations
 
 import math
-import os
 import re
-import sys
 import tempfile
 import time
 import warnings
@@ -37,10 +35,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import highspy
 import numpy as np
 import pulp
 
-from selection import io
+from selection import files
 from selection.errors import SolverError
 from selection.figures import Selection
 from selection.model import Model, add_nogood, build_model
@@ -76,37 +75,49 @@ class SolveOutcome:
 # --- HiGHS specifics ---------------------------------------------------------------------------
 
 
-_BANNER_SHOWN = False
+class _QuietHighs(highspy.Highs):
+    """``highspy.Highs`` with its output switched off before its first HiGHS call.
+
+    HiGHS prints its banner on standard output at the first call made while ``output_flag`` is
+    on, which is its default, and the constructor of ``highspy.Highs`` makes one: it registers
+    its callback dispatcher (``enableCallbacks``). Switching the flag off in front of that keeps
+    the solver silent through its own options; the process's standard output is never touched,
+    so solves are safe in worker threads and a proposal written to standard output starts with
+    the proposal.
+    """
+
+    def __init__(self) -> None:  # typed, so that creating one is a typed call
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
+        self.setOptionValue("output_flag", False)
+        super().enableCallbacks()  # type: ignore[no-untyped-call]
 
 
-def _silence_highs_banner() -> None:
-    """HiGHS prints a banner on standard output once per process, before any option can turn
-    it off; a proposal written to standard output must not start with it. Create the first
-    instance with file descriptor 1 pointed at the null device."""
-    global _BANNER_SHOWN
-    if _BANNER_SHOWN:
-        return
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        highspy.Highs()  # type: ignore[no-untyped-call]
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
-    _BANNER_SHOWN = True
-
-
-class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
-    """``pulp.HiGHS`` that hands a known feasible solution to HiGHS as a starting point."""
+class QuietHiGHS(pulp.HiGHS):  # type: ignore[misc]
+    """``pulp.HiGHS`` on a silent HiGHS instance (see ``_QuietHighs``), optionally started from a
+    known feasible solution (``start``: variable name -> value). Use it for every HiGHS solve in
+    this project, the benchmark's naive baseline too: a plain ``pulp.HiGHS`` prints the banner."""
 
     def __init__(self, start: Mapping[str, float] | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.start = dict(start or {})
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        # PuLP's own version creates a plain ``highspy.Highs()``, which prints the banner.
+        highs = _QuietHighs()
+        # Also the first call of all with a highspy whose constructor makes none.
+        highs.setOptionValue("output_flag", bool(self.msg))
+        settings = {
+            "mip_rel_gap": self.gapRel,
+            "mip_abs_gap": self.gapAbs,
+            "threads": self.threads,
+            "time_limit": None if self.timeLimit is None else float(self.timeLimit),
+        }
+        for key, value in {**settings, **self.optionsDict}.items():
+            if value is not None:
+                highs.setOptionValue(key, value)
+        lp.solverModel = highs
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         if self.start:
@@ -153,8 +164,7 @@ def _run_highs(
     start: Mapping[str, float] | None,
     options: Mapping[str, Any],
 ) -> float | None:
-    _silence_highs_banner()
-    engine = _WarmHiGHS(
+    engine = QuietHiGHS(
         start=start,
         msg=False,
         timeLimit=time_limit,
@@ -190,7 +200,7 @@ def _run_cbc(model: Model, time_limit: float, gap: float) -> float | None:
             model.prob.solve(engine)
         except pulp.PulpSolverError as error:
             raise SolverError(f"CBC fejlede: {error}", f"CBC failed: {error}") from error
-        text = io.read_text_if_exists(log)
+        text = files.read_text_if_exists(log)
     return _cbc_bound(text)
 
 

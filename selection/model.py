@@ -22,25 +22,9 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from selection import lp
+from selection import families, lp
 from selection.problem import DIMENSIONS, FUND_DIMENSIONS, Fund, Problem
 
-# Families of constraints a diagnosis may relax; everything else (eligibility, cover, links) is
-# structural and never relaxed.
-RELAXABLE = (
-    "volume_band_low",
-    "volume_band_high",
-    "min_share",
-    "max_share",
-    "funds_min",
-    "funds_max",
-    "capacity",
-    "comparison",
-    "fund_share",
-    "lock_include",
-    "lock_exclude",
-    *(f"max_treated_share:{d}" for d in DIMENSIONS),
-)
 SHARE_EPSILON = 1e-12
 
 
@@ -158,12 +142,16 @@ def safe_names(ids: Iterable[str]) -> dict[str, str]:
 
 
 def build_model(problem: Problem, omit: Iterable[str] = (), *, cover: bool = True) -> Model:
-    """The model of ``problem``; ``omit`` names relaxable families to leave out (diagnosis).
+    """The model of ``problem``; ``omit`` names relaxable row families to leave out (diagnosis;
+    see ``selection.families``).
 
     ``cover=False`` leaves out "a chosen fund covers at least one municipality"; only the
     relaxation in ``selection.engine`` uses it.
     """
     skip = frozenset(omit)
+    unknown = skip.difference(families.ROWS)
+    if unknown:
+        raise ValueError(f"not relaxable row families: {', '.join(sorted(unknown))}")
     model = _variables(problem, cover)
     _add_structure(model, cover)
     _add_eligibility(model)
@@ -316,7 +304,7 @@ def _add_max_treated_share(model: Model, skip: frozenset[str]) -> None:
     # Constraint 6: V_d,c ≤ u_d · N · share_d,c for each max_treated_share entry (d, u_d).
     problem = model.problem
     for dimension, u in sorted(problem.targets.max_treated_share.items()):
-        if f"max_treated_share:{dimension}" in skip:
+        if families.capped(dimension) in skip:
             continue
         for (d, category), expr in model.category_volume.items():
             limit = u * problem.national_inflow * problem.share(d, category)

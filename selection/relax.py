@@ -17,21 +17,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulp
 
-from selection import lp
+from selection import families, lp
 from selection import text as t
+from selection.families import Family
+from selection.model import Model
+from selection.oracle import Oracle, Relaxation, Sentence, volume_limits
 from selection.problem import Problem, with_targets
 
-if TYPE_CHECKING:
-    from selection.diagnose import Relaxation, _Oracle
-    from selection.model import Model
-
 BISECTION_STEPS = 8
-LOWER_VOLUME = ("volume_band_low", "min_share")
-UPPER_VOLUME = ("volume_band_high", "max_share")
 
 
 @dataclass
@@ -52,21 +49,21 @@ def ceil_to(value: float, step: float) -> float:
     return math.ceil(value / step - 1e-9) * step
 
 
-def single(problem: Problem, oracle: _Oracle, family: str) -> Relaxation:
-    """The smallest change to ``family`` alone that makes the problem feasible."""
-    if family == "fund_share":
+def single(problem: Problem, oracle: Oracle, name: str) -> Relaxation:
+    """The smallest change to the family ``name`` alone that makes the problem feasible."""
+    if families.family(name).elastic == "fund_share":
         return _fund_share_bisection(problem, oracle)
-    elastic = elastic_form(problem, family)
+    elastic = elastic_form(problem, name)
     found = oracle.optimum(elastic.omit, elastic.add, pulp.LpMinimize)
     if found is None:
-        return _no_help(problem, family)
+        return _no_help(name)
     relaxation = elastic.read(found[1])
-    return relaxation if relaxation is not None else _no_help(problem, family)
+    return relaxation if relaxation is not None else _no_help(name)
 
 
-def combined(problem: Problem, oracle: _Oracle, families: tuple[str, ...]) -> list[Relaxation]:
+def combined(problem: Problem, oracle: Oracle, names: tuple[str, ...]) -> list[Relaxation]:
     """Changes to several families together with the least total relative change."""
-    forms = [elastic_form(problem, f) for f in families]
+    forms = [elastic_form(problem, name) for name in names]
     omit = tuple(o for form in forms for o in form.omit)
     found = oracle.optimum(
         omit, lambda m: pulp.lpSum(form.add(m) for form in forms), pulp.LpMinimize
@@ -77,44 +74,26 @@ def combined(problem: Problem, oracle: _Oracle, families: tuple[str, ...]) -> li
     return [r for r in read if r is not None]
 
 
-def elastic_form(problem: Problem, family: str) -> Elastic:
-    if family in ("volume_low", "volume_high"):
-        return _volume_side(problem, family)
-    builder = _BUILDERS[family.split(":", 1)[0]]
-    return builder(problem, family)
+def elastic_form(problem: Problem, name: str) -> Elastic:
+    """The elastic form of the family called ``name`` (see ``selection.families``)."""
+    family = families.family(name)
+    return _FORMS[family.elastic](problem, family)
 
 
 def _relaxation(
     target: str, current: float | None, needed: float | None, da: str, en: str, **detail: float
 ) -> Relaxation:
-    from selection.diagnose import Relaxation, Sentence
-
     return Relaxation(target, current, needed, Sentence(da, en), dict(detail))
 
 
-_NAMES: dict[str, tuple[str, str]] = {
-    "volume_low": ("volumenkravet nedadtil", "the lower volume requirement"),
-    "volume_high": ("volumenkravet opadtil", "the upper volume requirement"),
-    "funds_min": ("det mindste antal a-kasser", "the minimum number of funds"),
-    "funds_max": ("det største antal a-kasser", "the maximum number of funds"),
-    "capacity": ("kapaciteten", "the capacities"),
-    "comparison": ("kravet til sammenligningsgruppen", "the comparison-group rule"),
-    "fund_share": ("loftet for én a-kasses andel", "the cap per fund"),
-    "max_treated_share": ("loftet for behandlede", "the cap on treated"),
-    "lock_include": ("låsene (låst ind)", "the locks (locked in)"),
-    "lock_exclude": ("låsene (låst ude)", "the locks (locked out)"),
-}
-
-
-def _no_help(problem: Problem, family: str) -> Relaxation:
-    da, en = _NAMES[family.split(":", 1)[0]]
-    del problem
+def _no_help(name: str) -> Relaxation:
+    family = families.family(name)
     return _relaxation(
-        family,
+        name,
         None,
         None,
-        f"At ændre {da} alene er ikke nok.",
-        f"Changing {en} alone is not enough.",
+        f"At ændre {family.da} alene er ikke nok.",
+        f"Changing {family.en} alone is not enough.",
     )
 
 
@@ -125,15 +104,13 @@ def _value(variable: pulp.LpVariable) -> float:
 # --- volume ------------------------------------------------------------------------------------
 
 
-def _volume_side(problem: Problem, family: str) -> Elastic:
-    from selection.diagnose import volume_limits
-
-    low_side = family == "volume_low"
+def _volume_side(problem: Problem, family: Family) -> Elastic:
+    low_side = family.name == "volume_low"
     low, high = volume_limits(problem)
     holder: dict[str, pulp.LpVariable] = {}
 
     def add(model: Model) -> Any:
-        slack = holder["s"] = lp.variable(model.prob, f"slack__{family}", 0)
+        slack = holder["s"] = lp.variable(model.prob, f"slack__{family.name}", 0)
         if low_side:
             model.prob += model.volume + slack >= low, "elastic__volume_low"
         else:
@@ -147,8 +124,7 @@ def _volume_side(problem: Problem, family: str) -> Elastic:
         reach = low - slack if low_side else high + slack
         return _volume_sentence(problem, reach, low_side)
 
-    omit = LOWER_VOLUME if low_side else UPPER_VOLUME
-    return Elastic(family, omit, add, read)
+    return Elastic(family.name, family.rows, add, read)
 
 
 def bound(low_side: bool, lang: str = "da") -> str:
@@ -215,13 +191,15 @@ def _volume_sentence(problem: Problem, reach: float, low_side: bool) -> Relaxati
 # --- number of funds ---------------------------------------------------------------------------
 
 
-def _funds_count(problem: Problem, family: str) -> Elastic:
-    at_least = family == "funds_min"
+def _funds_count(problem: Problem, family: Family) -> Elastic:
+    at_least = family.name == "funds_min"
     current = problem.targets.funds_min if at_least else problem.targets.funds_max
     holder: dict[str, pulp.LpVariable] = {}
 
     def add(model: Model) -> Any:
-        change = holder["d"] = lp.variable(model.prob, f"slack__{family}", 0, None, pulp.LpInteger)
+        change = holder["d"] = lp.variable(
+            model.prob, f"slack__{family.name}", 0, None, pulp.LpInteger
+        )
         count = pulp.lpSum(model.x.values())
         if at_least:
             model.prob += count + change >= current, "elastic__funds_min"
@@ -235,22 +213,21 @@ def _funds_count(problem: Problem, family: str) -> Elastic:
             return None
         needed = current - change if at_least else current + change
         verb_da, verb_en = ("Sænk", "Lower") if at_least else ("Hæv", "Raise")
-        word_da, word_en = _NAMES[family]
         return _relaxation(
-            family,
+            family.name,
             current,
             needed,
-            f"{verb_da} {word_da} fra {current} til {needed}.",
-            f"{verb_en} {word_en} from {current} to {needed}.",
+            f"{verb_da} {family.da} fra {current} til {needed}.",
+            f"{verb_en} {family.en} from {current} to {needed}.",
         )
 
-    return Elastic(family, (family,), add, read)
+    return Elastic(family.name, family.rows, add, read)
 
 
 # --- per-fund rules ----------------------------------------------------------------------------
 
 
-def _capacity(problem: Problem, family: str) -> Elastic:
+def _capacity(problem: Problem, family: Family) -> Elastic:
     extra: dict[str, pulp.LpVariable] = {}
 
     def add(model: Model) -> Any:
@@ -273,7 +250,7 @@ def _capacity(problem: Problem, family: str) -> Elastic:
         listing_da = ", ".join(f"{f} +{t.number(v)}" for f, v in needs.items())
         listing_en = ", ".join(f"{f} +{t.number(v, 'en')}" for f, v in needs.items())
         return _relaxation(
-            family,
+            family.name,
             None,
             total,
             f"Giv a-kasserne i alt {t.number(total)} forløb mere kapacitet om året ({listing_da}).",
@@ -282,10 +259,10 @@ def _capacity(problem: Problem, family: str) -> Elastic:
             **{f: float(v) for f, v in needs.items()},
         )
 
-    return Elastic(family, (family,), add, read)
+    return Elastic(family.name, family.rows, add, read)
 
 
-def _comparison(problem: Problem, family: str) -> Elastic:
+def _comparison(problem: Problem, family: Family) -> Elastic:
     current = problem.targets.min_comparison_share
     holder: dict[str, pulp.LpVariable] = {}
 
@@ -302,7 +279,7 @@ def _comparison(problem: Problem, family: str) -> Elastic:
         if needed >= current - 1e-9:
             return None
         return _relaxation(
-            family,
+            family.name,
             current,
             needed,
             f"Sænk kravet til sammenligningsgruppen fra {t.percent(current)} til højst "
@@ -311,10 +288,10 @@ def _comparison(problem: Problem, family: str) -> Elastic:
             f"{t.percent(needed, 'en')} of each fund's inflow.",
         )
 
-    return Elastic(family, (family,), add, read)
+    return Elastic(family.name, family.rows, add, read)
 
 
-def _fund_share(problem: Problem, family: str) -> Elastic:
+def _fund_share(problem: Problem, family: Family) -> Elastic:
     # treated[f] ≤ s·V + slack[f]: linear (s·V with s a variable would not be); the needed cap is
     # then read off the solution as max_f treated[f] / V.
     current = problem.targets.max_fund_share
@@ -335,7 +312,7 @@ def _fund_share(problem: Problem, family: str) -> Elastic:
         largest = max(float(pulp.value(model.treated[f]) or 0.0) for f in model.candidates)
         return _fund_share_sentence(current, min(1.0, ceil_to(largest / volume, 0.001)))
 
-    return Elastic(family, (family,), add, read)
+    return Elastic(family.name, family.rows, add, read)
 
 
 def _fund_share_sentence(current: float, needed: float) -> Relaxation:
@@ -350,17 +327,15 @@ def _fund_share_sentence(current: float, needed: float) -> Relaxation:
     )
 
 
-def _fund_share_bisection(problem: Problem, oracle: _Oracle) -> Relaxation:
+def _fund_share_bisection(problem: Problem, oracle: Oracle) -> Relaxation:
     """The smallest cap s' ≥ s that is feasible (feasibility is monotone in s')."""
-    from selection.diagnose import _Oracle
-
     current = problem.targets.max_fund_share
     if oracle.feasible(["fund_share"]) is not True:
-        return _no_help(problem, "fund_share")
+        return _no_help("fund_share")
     low, high = current, 1.0
     for _ in range(BISECTION_STEPS):
         middle = (low + high) / 2
-        trial = _Oracle(with_targets(problem, max_fund_share=middle), oracle.time_limit)
+        trial = Oracle(with_targets(problem, max_fund_share=middle), oracle.time_limit)
         if trial.feasible([]) is True:
             high = middle
         else:
@@ -368,8 +343,8 @@ def _fund_share_bisection(problem: Problem, oracle: _Oracle) -> Relaxation:
     return _fund_share_sentence(current, min(1.0, ceil_to(high, 0.001)))
 
 
-def _max_treated(problem: Problem, family: str) -> Elastic:
-    dimension = family.split(":", 1)[1]
+def _max_treated(problem: Problem, family: Family) -> Elastic:
+    dimension = family.name.split(":", 1)[1]
     current = problem.targets.max_treated_share[dimension]
     holder: dict[str, pulp.LpVariable] = {}
 
@@ -388,7 +363,7 @@ def _max_treated(problem: Problem, family: str) -> Elastic:
             return None
         word_da, word_en = t.dimension_word(dimension), t.dimension_word(dimension, "en")
         return _relaxation(
-            family,
+            family.name,
             current,
             needed,
             f"Hæv loftet for behandlede pr. {word_da} fra {t.percent(current)} til mindst "
@@ -397,11 +372,11 @@ def _max_treated(problem: Problem, family: str) -> Elastic:
             f"{t.percent(needed, 'en')} of the inflow.",
         )
 
-    return Elastic(family, (family,), add, read)
+    return Elastic(family.name, family.rows, add, read)
 
 
-def _locks(problem: Problem, family: str) -> Elastic:
-    include = family == "lock_include"
+def _locks(problem: Problem, family: Family) -> Elastic:
+    include = family.name == "lock_include"
     locked = sorted(problem.locks_include if include else problem.locks_exclude)
     dropped: dict[str, pulp.LpVariable] = {}
 
@@ -421,23 +396,23 @@ def _locks(problem: Problem, family: str) -> Elastic:
             return None
         side_da, side_en = ("låst ind", "locked in") if include else ("låst ude", "locked out")
         return _relaxation(
-            family,
+            family.name,
             None,
             float(len(names)),
             f"Ophæv låsen på {t.join_words(names)} ({side_da}).",
             f"Remove the lock on {t.join_words(names, 'en')} ({side_en}).",
         )
 
-    return Elastic(family, (family,), add, read)
+    return Elastic(family.name, family.rows, add, read)
 
 
-_BUILDERS: dict[str, Callable[[Problem, str], Elastic]] = {
-    "funds_min": _funds_count,
-    "funds_max": _funds_count,
+# The elastic form of each family by its ``elastic`` key in ``selection.families``.
+_FORMS: dict[str, Callable[[Problem, Family], Elastic]] = {
+    families.VOLUME: _volume_side,
+    "funds_count": _funds_count,
     "capacity": _capacity,
     "comparison": _comparison,
     "fund_share": _fund_share,
     "max_treated_share": _max_treated,
-    "lock_include": _locks,
-    "lock_exclude": _locks,
+    "locks": _locks,
 }

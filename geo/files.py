@@ -38,8 +38,8 @@ def read_package_json(name: str, package: str = DATA_PACKAGE) -> dict[str, Any]:
 
 def shipped_exclusion_names() -> tuple[str, ...]:
     """The names of the exclusion lists shipped in ``geo/data/exclusions``."""
-    files = resources.files(EXCLUSIONS_PACKAGE).iterdir()
-    return tuple(sorted(f.name[:-4] for f in files if f.name.endswith(".csv")))
+    entries = resources.files(EXCLUSIONS_PACKAGE).iterdir()
+    return tuple(sorted(f.name[:-4] for f in entries if f.name.endswith(".csv")))
 
 
 def read_exclusion_file(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
