@@ -17,14 +17,10 @@ from portal.accounts.users import NewUser, create_user
 from portal.applications import receipts
 from portal.applications import services as applications
 from portal.calls import services as calls
-from portal.extent import Extent
+from portal.demo_assessment import load_demo_assessment
 from portal.models import (
-    ApprovedExtent,
     Call,
-    EligibilityDecision,
-    Municipality,
     Organisation,
-    RequestedMunicipality,
     Role,
     User,
     utcnow,
@@ -56,16 +52,17 @@ DEMO_ACCOUNTS = (
 )
 
 # (fund, state, requested extent, capacity); HK is left without an application to write one.
+# Where each submitted one stands in Trin 2 is set by `DEMO_ASSESSMENT` in `portal.demo_assessment`.
 DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
     ("3F", "submitted", ["national"], 9000),
     ("AKA", "submitted", ["region:1084", "region:1082"], 6000),
     ("Krifa", "submitted", ["region:1083"], 4000),
-    ("FOA", "eligible", ["national"], 7000),
-    ("Metal", "eligible", ["national"], 3500),
-    ("MinA", "eligible", ["region:1084", "region:1085"], 3000),
-    ("FTF-A", "eligible", ["region:1082", "region:1081"], 3500),
-    ("BUPL-A", "eligible", ["region:1083"], 1200),
-    ("MA", "not_eligible", ["101", "147"], 1500),
+    ("FOA", "submitted", ["national"], 7000),
+    ("Metal", "submitted", ["national"], 3500),
+    ("MinA", "submitted", ["region:1084", "region:1085"], 3000),
+    ("FTF-A", "submitted", ["region:1082", "region:1081"], 3500),
+    ("BUPL-A", "submitted", ["region:1083"], 1200),
+    ("MA", "submitted", ["101", "147"], 1500),
     ("CA", "resubmitted", ["region:1084"], 2500),
     ("Lederne", "submitted", ["national"], 2000),
     ("DLF-A", "draft", [], None),
@@ -73,6 +70,10 @@ DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
     ("SL", "withdrawn", ["region:1082"], 900),
     ("Dana", "submitted", ["region:1081"], 800),
 )
+
+
+# Given an extended deadline, so they can still write (HK has no application yet).
+STILL_WRITING = ("HK", "DLF-A", "Ase")
 
 
 def _org(db: Session, short_id: str) -> Organisation:
@@ -124,7 +125,23 @@ def load_demo_data(db: Session) -> Call:
         ),
     )
     for short_id, state, extent, capacity in DEMO_APPLICATIONS:
-        _demo_application(db, call, _org(db, short_id), state, extent, capacity, users)
+        _demo_application(db, call, _org(db, short_id), state, extent, capacity)
+    # The call's deadline has just passed, so Trin 2 can begin; the a-kasser still writing
+    # (HK among them) have an extended deadline, so Trin 1 can be tried too.
+    call.deadline_at = utcnow()
+    for short_id in STILL_WRITING:
+        applications.grant_extension(
+            db,
+            admin,
+            call,
+            applications.NewExtension(
+                organisation_id=_org(db, short_id).id,
+                deadline_at=now + timedelta(days=30),
+                reason="Forlænget frist (demo): a-kassen skriver stadig på ansøgningen.",
+            ),
+        )
+    db.flush()
+    load_demo_assessment(db, call, users)
     audit.record(db, admin.id, "demo.loaded", call)
     return call
 
@@ -166,7 +183,6 @@ def _demo_application(
     state: str,
     extent: list[str],
     capacity: int | None,
-    users: dict[str, User],
 ) -> None:
     signer = _demo_signatory(db, org)
     app = applications.get_or_create(db, call, org.id, signer.id)
@@ -200,39 +216,3 @@ def _demo_application(
         receipts.issue_receipt(db, version)
     if state == "withdrawn":
         applications.withdraw(db, signer, app, "A-kassen har valgt ikke at deltage alligevel.")
-    if state in ("eligible", "not_eligible"):
-        _demo_decision(
-            db, call, version.id, state == "eligible", extent, capacity, users["leder@demo.dk"]
-        )
-
-
-def _demo_decision(
-    db: Session,
-    call: Call,
-    version_id: int,
-    eligible: bool,
-    extent: list[str],
-    capacity: int | None,
-    lead: User,
-) -> None:
-    decision = EligibilityDecision(
-        version_id=version_id,
-        eligible=eligible,
-        decided_by_id=lead.id,
-        approved_capacity=capacity if eligible else None,
-        reasoning=(
-            "Ansøgningen lever op til alle seks kriterier."
-            if eligible
-            else "Ansøgningen belyser ikke kriterium 5 (profilafklaring) tilstrækkeligt."
-        ),
-    )
-    known = set(db.scalars(select(Municipality.code)))
-    codes = [c for c in Extent.parse(extent).resolve(call.exclusion_list) if c in known]
-    db.add_all(RequestedMunicipality(version_id=version_id, municipality_code=c) for c in codes)
-    if eligible:
-        decision.extent = [
-            ApprovedExtent(version_id=version_id, municipality_code=c) for c in codes
-        ]
-    db.add(decision)
-    db.flush()
-    audit.record(db, lead.id, "eligibility.decided", decision, eligible=eligible)

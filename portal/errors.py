@@ -99,6 +99,50 @@ MESSAGES: dict[str, str] = {
         "Bilagene ville fylde %(pages)d sider; grænsen for bilag er %(limit)d sider."
     ),
     "applications.extension_not_later": N_("Den nye frist skal ligge efter rundens frist."),
+    # assessment (Trin 2)
+    "assessment.lead_only": N_("Kun den ledende sagsbehandler kan gøre dette."),
+    "assessment.nothing_to_assign": N_("Der er ingen ansøgninger at fordele endnu."),
+    "assessment.no_assessors": N_("Der er ingen aktive sagsbehandlere at fordele til."),
+    "assessment.not_an_assessor": N_("Kun aktive sagsbehandlere kan tildeles en ansøgning."),
+    "assessment.conflict_declared": N_(
+        "%(name)s har erklæret interessekonflikt for denne ansøgning og kan ikke tildeles den."
+    ),
+    "assessment.already_assigned": N_("%(name)s er allerede tildelt ansøgningen."),
+    "assessment.not_assigned": N_("Ansøgningen er ikke tildelt dig."),
+    "assessment.has_assessment": N_(
+        "%(name)s er gået i gang med at vurdere ansøgningen og kan ikke fjernes."
+    ),
+    "assessment.already_declared": N_("Du har allerede afgivet din habilitetserklæring."),
+    "assessment.conflict_reason_missing": N_("Beskriv interessekonflikten."),
+    "assessment.not_declared": N_("Afgiv din habilitetserklæring, før du vurderer ansøgningen."),
+    "assessment.consolidation_started": N_(
+        "Konsolideringen er gået i gang; de individuelle vurderinger kan ikke længere ændres."
+    ),
+    "assessment.already_submitted": N_(
+        "Din vurdering er allerede indsendt og kan ikke ændres. Den ledende sagsbehandler "
+        "kan genåbne den."
+    ),
+    "assessment.invalid_scores": N_("Vurderingen har %(count)d fejl; se ved kriterierne."),
+    "assessment.reopen_reason_missing": N_("Skriv hvorfor vurderingen genåbnes."),
+    "assessment.not_submitted": N_("Vurderingen er ikke indsendt."),
+    "assessment.question_missing": N_("Skriv spørgsmålet til a-kassen."),
+    "assessment.due_in_past": N_("Svarfristen skal ligge i fremtiden."),
+    "assessment.not_signatory": N_("Kun a-kassens tegningsberettigede kan svare."),
+    "assessment.already_answered": N_("Spørgsmålet er allerede besvaret."),
+    "assessment.answer_missing": N_("Skriv svaret."),
+    "assessment.too_few_assessments": N_(
+        "Konsolideringen kræver mindst %(required)d indsendte vurderinger."
+    ),
+    "assessment.consolidation_signed_off": N_("Konsolideringen er godkendt og kan ikke ændres."),
+    "assessment.invalid_consolidation": N_(
+        "Konsolideringen har %(count)d fejl; se ved kriterierne."
+    ),
+    "assessment.not_consolidated": N_(
+        "Afgørelsen kræver en godkendt konsolidering af vurderingerne."
+    ),
+    "assessment.decision_published": N_("Afgørelsen er offentliggjort og er endelig."),
+    "assessment.invalid_decision": N_("Afgørelsen har fejl; se ved felterne."),
+    "assessment.nothing_to_publish": N_("Der er ingen afventende afgørelser at offentliggøre."),
 }
 
 

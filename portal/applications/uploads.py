@@ -273,17 +273,25 @@ def open_stored(upload_dir: str | Path, stored_name: str) -> bytes:
     return stored_path(upload_dir, stored_name).read_bytes()
 
 
-def send_attachment(upload_dir: str | Path, stored_name: str, download_name: str) -> Response:
+def send_attachment(
+    upload_dir: str | Path, stored_name: str, download_name: str, *, inline: bool = False
+) -> Response:
     """A download response that browsers save rather than render, with nothing active allowed
-    should one render it anyway. Unknown or invalid names are a 404."""
+    should one render it anyway; `inline` lets the browser's own PDF viewer show it (the
+    sandbox directive would stop that viewer). Unknown or invalid names are a 404."""
     try:
         data = open_stored(upload_dir, stored_name)
     except (InvalidStoredName, FileNotFoundError) as exc:
         raise NotFound() from exc
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = content_disposition(download_name)
+    disposition = content_disposition(download_name)
+    if inline:
+        disposition = disposition.replace("attachment;", "inline;", 1)
+    response.headers["Content-Disposition"] = disposition
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'" if inline else "default-src 'none'; sandbox"
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

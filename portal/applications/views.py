@@ -34,9 +34,13 @@ from portal.applications.forms import (
     WithdrawForm,
     draft_form_class,
 )
+from portal.assessment import notices
+from portal.assessment import services as assessment
+from portal.assessment.forms import AnswerForm
 from portal.errors import ApplicationError, message, redirect_on_error
 from portal.extent import Extent, extent_map
 from portal.forms import ConfirmForm, options
+from portal.i18n import N_
 from portal.models import (
     Application,
     ApplicationVersion,
@@ -446,3 +450,71 @@ def withdraw(app_id: int) -> ResponseReturnValue:
             )
             return redirect(url_for(".edit", call_id=app.call_id))
     return render_template("applications/withdraw.html", app=app, form=form, error=error)
+
+
+# --- where the application stands in Trin 2 ----------------------------------------------------
+
+STAGE_LABELS = {
+    assessment.RECEIVED: N_("Modtaget"),
+    assessment.UNDER_ASSESSMENT: N_("Under vurdering"),
+    assessment.INFORMATION_REQUESTED: N_("Oplysninger efterspurgt"),
+    assessment.DECIDED: N_("Afgjort"),
+}
+
+
+@bp.route("/<int:app_id>/status")
+@requires(Permission.EDIT_APPLICATION)
+def status(app_id: int) -> str:
+    app = _own_application_or_404(app_id)
+    return _status_page(app, {})
+
+
+def _status_page(app: Application, forms: dict[int, AnswerForm]) -> str:
+    session = db.session()
+    decision = assessment.published_decision(session, app)
+    requests = assessment.fund_requests(session, app)
+    approved_svg = None
+    approved_words = None
+    if decision is not None and decision.eligible:
+        extent = Extent.of_municipalities([e.municipality_code for e in decision.extent])
+        approved_svg = extent_map(
+            extent,
+            app.call.exclusion_list,
+            title=_("Godkendt geografisk udstrækning"),
+            legend=_("Godkendt"),
+        )
+        approved_words = receipts.extent_words(session, extent.entries())
+    stage = assessment.fund_stage(session, app)
+    return render_template(
+        "applications/status.html",
+        app=app,
+        stage=stage,
+        stage_labels=STAGE_LABELS,
+        stages=list(STAGE_LABELS),
+        decision=decision,
+        approved_svg=approved_svg,
+        approved_words=approved_words,
+        requests=requests,
+        forms={r.id: forms.get(r.id) or AnswerForm(prefix=f"r{r.id}") for r in requests},
+        can_answer=can(current_user.user, Permission.SUBMIT_APPLICATION),
+    )
+
+
+@bp.route("/<int:app_id>/spoergsmaal/<int:request_id>", methods=["POST"])
+@requires(Permission.SUBMIT_APPLICATION)
+def answer(app_id: int, request_id: int) -> ResponseReturnValue:
+    app = _own_application_or_404(app_id)
+    session = db.session()
+    found = next((r for r in assessment.fund_requests(session, app) if r.id == request_id), None)
+    if found is None:
+        abort(404)
+    form = AnswerForm(prefix=f"r{found.id}")
+    if not form.validate_on_submit():
+        return _status_page(app, {found.id: form}), 400
+    redirect_on_error(url_for(".status", app_id=app.id))
+    assessment.answer_request(session, current_user.user, found, form.answer.data or "")
+    session.commit()
+    notices.information_answered(session, current_app.config, found)
+    session.commit()
+    flash(_("Svaret er sendt til styrelsen og lagt ved ansøgningen som tillæg."), "success")
+    return redirect(url_for(".status", app_id=app.id))

@@ -106,20 +106,20 @@ def safe_member_name(name: str) -> str:
     return cleaned or "bilag.pdf"
 
 
-def to_csv(rows: list[Row]) -> bytes:
+def to_csv(rows: list[Row], header: list[str] = HEADER) -> bytes:
     """UTF-8 with BOM and semicolons, as Danish spreadsheet programs expect."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(HEADER)
+    writer.writerow(header)
     writer.writerows([_cell(v) for v in row.values] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
-def to_xlsx(rows: list[Row]) -> bytes:
+def to_xlsx(rows: list[Row], header: list[str] = HEADER, sheet_title: str = "Ansøgninger") -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = "Ansøgninger"
-    sheet.append(HEADER)
+    sheet.title = sheet_title
+    sheet.append(header)
     for row in rows:
         sheet.append([_cell(v) for v in row.values])
     for line in sheet.iter_rows(min_row=2):

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.assessment import services as assessment
+from portal.assessment.rules import Progress
+from portal.i18n import N_
 from portal.models import (
     Application,
-    ApplicationStatus,
+    AssessmentStatus,
     Call,
     CallStatus,
-    EligibilityDecision,
     Role,
     SelectionRun,
     User,
@@ -81,29 +84,94 @@ def _admin(db: Session, user: User) -> list[Task]:
     ]
 
 
+def _assessment_calls(db: Session) -> list[Call]:
+    calls = db.scalars(select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.id))
+    return [call for call in calls if assessment.assessable_versions(db, call)]
+
+
 def _assessor(db: Session, user: User) -> list[Task]:
-    submitted = _count_applications(db, ApplicationStatus.SUBMITTED)
-    return [
-        Task(
-            _("Ansøgninger til vurdering"),
-            _("%(n)d indsendte ansøgninger kan vurderes kriterie for kriterie.", n=submitted),
+    tasks = []
+    for call in _assessment_calls(db):
+        rows = assessment.overview(db, call, user)
+        waiting = [
+            r
+            for r in rows
+            if r.mine
+            and r.own_status != AssessmentStatus.COMPLETED
+            and r.progress in (Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.SUBMITTED)
+        ]
+        text = (
+            ngettext(
+                "%(num)d ansøgning venter på din vurdering.",
+                "%(num)d ansøgninger venter på din vurdering.",
+                len(waiting),
+            )
+            if waiting
+            else _("Ingen ansøgninger venter på din vurdering. Se alle ansøgninger i runden.")
         )
-    ]
+        tasks.append(
+            Task(
+                _("Vurdering: %(call)s", call=call.title),
+                text,
+                "assessment.overview",
+                {"call_id": call.id, "vis": "mine" if waiting else "alle"},
+            )
+        )
+    if not tasks:
+        tasks.append(
+            Task(
+                _("Ansøgninger til vurdering"),
+                _("Ingen ansøgninger kan vurderes endnu; de kommer, når fristen er udløbet."),
+                "assessment.index",
+            )
+        )
+    return tasks
 
 
 def _lead(db: Session, user: User) -> list[Task]:
-    decided = db.scalar(select(func.count(EligibilityDecision.id))) or 0
-    return [
-        *_assessor(db, user),
-        Task(
-            _("Afgørelser om støtteberettigelse"),
-            _(
-                "%(n)d afgørelser truffet. Fastlæg godkendt geografisk udstrækning og forbered "
-                "dialogmødet.",
-                n=decided,
-            ),
-        ),
-    ]
+    tasks = [t for t in _assessor(db, user) if "vis" not in t.args or t.args["vis"] == "mine"]
+    for call in _assessment_calls(db):
+        rows = assessment.overview(db, call, user)
+        gaps = sum(1 for r in rows if r.gap)
+        ready = sum(1 for r in rows if r.progress == Progress.SUBMITTED)
+        consolidated = sum(1 for r in rows if r.progress == Progress.CONSOLIDATED)
+        pending = len(assessment.pending_decisions(db, call))
+        if gaps:
+            tasks.append(
+                Task(
+                    _("Fordeling"),
+                    ngettext(
+                        "%(num)d ansøgning mangler sagsbehandlere.",
+                        "%(num)d ansøgninger mangler sagsbehandlere.",
+                        gaps,
+                    ),
+                    "assessment.assignments",
+                    {"call_id": call.id},
+                )
+            )
+        tasks.append(
+            Task(
+                _("Konsolidering og afgørelser"),
+                _(
+                    "%(ready)d klar til konsolidering, %(consolidated)d venter på afgørelse, "
+                    "%(pending)d afgørelser afventer offentliggørelse.",
+                    ready=ready,
+                    consolidated=consolidated,
+                    pending=pending,
+                ),
+                "assessment.overview",
+                {"call_id": call.id, "vis": "afventer" if pending and not ready else "alle"},
+            )
+        )
+        tasks.append(
+            Task(
+                _("Kalibrering"),
+                _("Se spredning, enighed og mildhed i vurderingerne."),
+                "assessment.calibration",
+                {"call_id": call.id},
+            )
+        )
+    return tasks
 
 
 def _fund(db: Session, user: User) -> list[Task]:
@@ -123,6 +191,16 @@ def _fund(db: Session, user: User) -> list[Task]:
                 {"call_id": call.id},
             )
         )
+        stage = assessment.fund_stage(db, app) if app is not None else None
+        if stage is not None:
+            tasks.append(
+                Task(
+                    _("Status og afgørelse"),
+                    _(STAGE_TEXTS[stage]),
+                    "applications.status",
+                    {"app_id": app.id},  # type: ignore[union-attr]
+                )
+            )
     if not tasks:
         tasks.append(
             Task(_("Ingen åbne ansøgningsrunder"), _("Der er ingen åben ansøgningsrunde lige nu."))
@@ -135,6 +213,16 @@ def _fund(db: Session, user: User) -> list[Task]:
             )
         )
     return tasks
+
+
+STAGE_TEXTS = {
+    assessment.RECEIVED: N_("Ansøgningen er modtaget og venter på styrelsens vurdering."),
+    assessment.UNDER_ASSESSMENT: N_("Styrelsen er i gang med at vurdere ansøgningen."),
+    assessment.INFORMATION_REQUESTED: N_(
+        "Styrelsen har stillet et spørgsmål, som venter på jeres svar."
+    ),
+    assessment.DECIDED: N_("Styrelsen har truffet afgørelse. Læs den her."),
+}
 
 
 def _status_text(status: str) -> str:
