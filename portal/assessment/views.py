@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -841,3 +842,36 @@ def export(call_id: int, fmt: str) -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/api/vurdering/<int:assessment_id>")
+@requires(Permission.ASSESS)
+def assessment_json(assessment_id: int) -> ResponseReturnValue:
+    """One individual assessment as JSON, for those the sealed rule lets see it; else 404."""
+    session = db.session()
+    found = session.get(Assessment, assessment_id)
+    if found is None or _version_or_none(found.version_id) is None:
+        abort(404)
+    visible = services.visible_assessments(session, _me(), found.version_id)
+    if found not in visible:
+        abort(404)
+    return jsonify(
+        id=found.id,
+        version_id=found.version_id,
+        assessor_id=found.assessor_id,
+        status=found.status,
+        submitted_at=found.submitted_at.isoformat() if found.submitted_at else None,
+        scores=[
+            {
+                "criterion_id": s.criterion_id,
+                "score": s.score,
+                "cannot_assess": s.cannot_assess,
+                "justification": s.justification,
+            }
+            for s in sorted(found.scores, key=lambda s: s.criterion_id)
+        ],
+    )
+
+
+def _version_or_none(version_id: int) -> ApplicationVersion | None:
+    return services.assessable_version(db.session(), version_id)
