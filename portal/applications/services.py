@@ -17,6 +17,11 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.applications import rules
+from portal.applications.deadlines import (
+    deadline_for,
+    effective_deadline,
+    extension_for,
+)
 from portal.errors import ApplicationError
 from portal.models import (
     Answer,
@@ -69,30 +74,11 @@ def find(db: Session, call_id: int, organisation_id: int) -> Application | None:
     )
 
 
-def effective_deadline(db: Session, app: Application) -> datetime:
-    return deadline_for(db, app.call, app.organisation_id)
-
-
-def deadline_for(db: Session, call: Call, organisation_id: int) -> datetime:
-    """The call's deadline, or the a-kasse's extended one."""
-    ext = extension_for(db, call.id, organisation_id)
-    return max(call.deadline_at, ext.deadline_at) if ext else call.deadline_at
-
-
 def is_open_for(db: Session, call: Call, organisation_id: int, now: datetime | None = None) -> bool:
     """May this a-kasse change its application in this call now (server clock)?"""
     now = now or utcnow()
     return call.status == CallStatus.OPEN and rules.is_open(
         now, call.opens_at, deadline_for(db, call, organisation_id)
-    )
-
-
-def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineExtension | None:
-    return db.scalar(
-        select(DeadlineExtension).where(
-            DeadlineExtension.call_id == call_id,
-            DeadlineExtension.organisation_id == organisation_id,
-        )
     )
 
 
@@ -332,16 +318,6 @@ def withdraw(db: Session, actor: User, app: Application, reason: str) -> None:
     app.updated_at = utcnow()
     db.flush()
     audit.record(db, actor.id, "application.withdrawn", app)
-
-
-def assessed_version(db: Session, app: Application) -> ApplicationVersion | None:
-    """The version the agency assesses: the last one submitted before the (extended)
-    deadline, unless the application was withdrawn."""
-    if app.status == ApplicationStatus.WITHDRAWN:
-        return None
-    deadline = effective_deadline(db, app)
-    eligible = [v for v in app.versions if v.submitted_at <= deadline]
-    return eligible[-1] if eligible else None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal import audit
-from portal.applications import services as applications
+from portal.applications import deadlines as applications
 from portal.assessment import rules
 from portal.assessment.assign import AssignmentProblem, assign
 from portal.errors import AssessmentError

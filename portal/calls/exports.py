@@ -15,8 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.applications import receipts, uploads
-from portal.applications import services as applications
+from portal.applications import deadlines, receipts, uploads
 from portal.models import Application, ApplicationStatus, Attachment, Call
 from portal.pdf import render_pdf
 
@@ -49,7 +48,7 @@ def submitted_rows(db: Session, call: Call) -> list[Row]:
     apps = db.scalars(select(Application).where(Application.call_id == call.id)).all()
     rows = []
     for app in sorted(apps, key=lambda a: a.organisation.name):
-        version = applications.assessed_version(db, app) or (
+        version = deadlines.assessed_version(db, app) or (
             app.versions[-1] if app.versions else None
         )
         if version is None:
@@ -134,7 +133,7 @@ def to_xlsx(rows: list[Row], header: list[str] = HEADER, sheet_title: str = "Ans
 
 def dossier(db: Session, app: Application, config: Mapping[str, object]) -> bytes:
     """A zip of the assessed (or last) version: answers PDF, receipt and attachments."""
-    version = applications.assessed_version(db, app) or app.versions[-1]
+    version = deadlines.assessed_version(db, app) or app.versions[-1]
     content = version.content
     criteria = [
         {"position": c.position, "title": c.title, "answer": content["answers"].get(str(c.id), "")}

@@ -22,7 +22,8 @@ from sqlalchemy import select
 
 from portal import db
 from portal.access import Permission, requires
-from portal.applications.services import assessed_version, extension_for, grant_extension
+from portal.applications.deadlines import assessed_version, extension_for
+from portal.applications.services import grant_extension
 from portal.calls import exports, reminders, services
 from portal.calls.forms import CallForm, CriterionForm, ExtensionForm
 from portal.forms import ConfirmForm, set_choices, utc_to_local_naive

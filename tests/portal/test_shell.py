@@ -10,7 +10,7 @@ from tests.conftest import csrf_token, login
 
 ROLE_TEXTS = {
     (Role.ADMIN, "STAR"): "Du administrerer ansøgningsrunder",
-    (Role.LEAD_ASSESSOR, "STAR"): "Afgørelser om støtteberettigelse",
+    (Role.LEAD_ASSESSOR, "STAR"): "Du leder vurderingen af ansøgningerne",
     (Role.ASSESSOR, "STAR"): "Ansøgninger til vurdering",
     (Role.SIGNATORY, "3F"): "Du kan skrive, indsende og trække",
     (Role.DRAFTER, "HK"): "kun den tegningsberettigede kan indsende",

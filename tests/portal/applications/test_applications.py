@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.applications import deadlines
 from portal.applications import services as applications
 from portal.mail import list_outbox
 from portal.models import (
@@ -264,12 +265,12 @@ def test_withdraw_with_reason_then_submit_again(client, db, call, drafter, signa
     withdrawn = db.get(Application, application.id)
     assert withdrawn.status == ApplicationStatus.WITHDRAWN
     assert withdrawn.withdrawal_reason == "Vi deltager ikke"
-    assert applications.assessed_version(db, withdrawn) is None
+    assert deadlines.assessed_version(db, withdrawn) is None
     _submit(client, withdrawn)
     db.expire_all()
     again = db.get(Application, application.id)
     assert [v.number for v in again.versions] == [1, 2]
-    assert applications.assessed_version(db, again).number == 2
+    assert deadlines.assessed_version(db, again).number == 2
 
 
 def test_assessed_version_is_last_before_deadline(db, call, drafter, signatory) -> None:
@@ -279,7 +280,7 @@ def test_assessed_version_is_last_before_deadline(db, call, drafter, signatory) 
         db, signatory, application, None, now=call.deadline_at + timedelta(seconds=-1)
     )
     db.commit()
-    assert applications.assessed_version(db, application).number == 2
+    assert deadlines.assessed_version(db, application).number == 2
 
 
 def _upload(client: FlaskClient, call, application, data: bytes, filename: str) -> str:
