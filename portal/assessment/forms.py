@@ -35,10 +35,12 @@ TEXT_LIMIT = 5000
 class DeclarationForm(PortalForm):
     choice = RadioField(
         _l("Habilitetserklæring"),
-        choices=[
-            ("none", _l("Jeg har ingen interessekonflikt i forhold til denne a-kasse")),
-            ("conflict", _l("Jeg har en interessekonflikt")),
-        ],
+        choices=options(
+            [
+                ("none", _l("Jeg har ingen interessekonflikt i forhold til denne a-kasse")),
+                ("conflict", _l("Jeg har en interessekonflikt")),
+            ]
+        ),
         validators=[InputRequired(message=_l("Vælg en af mulighederne."))],
     )
     reason = TextAreaField(
@@ -71,7 +73,7 @@ def scoring_form_class(criteria: Sequence[Criterion]) -> type[PortalForm]:
             f"score_{criterion.id}",
             RadioField(
                 _l("Score"),
-                choices=_scale_choices(criterion),
+                choices=options(_scale_choices(criterion)),
                 validators=[Optional()],
                 validate_choice=False,
             ),
@@ -191,9 +193,11 @@ def consolidation_form_class(
             f"score_{criterion.id}",
             SelectField(
                 _l("Konsolideret score"),
-                choices=[("", _l("Vælg score"))]
-                + _scale_choices(criterion)
-                + [("none", _l("Kan ikke vurderes"))],
+                choices=options(
+                    [("", _l("Vælg score"))]
+                    + _scale_choices(criterion)
+                    + [("none", _l("Kan ikke vurderes"))]
+                ),
                 validators=[Optional()],
                 validate_choice=False,
             ),
@@ -269,10 +273,7 @@ class DecisionForm(PortalForm):
     action = HiddenField()
     eligible = RadioField(
         _l("Afgørelse"),
-        choices=[
-            ("yes", _l("Støtteberettiget")),
-            ("no", _l("Ikke støtteberettiget")),
-        ],
+        choices=options([("yes", _l("Støtteberettiget")), ("no", _l("Ikke støtteberettiget"))]),
         validators=[InputRequired(message=_l("Vælg en af mulighederne."))],
     )
     reasoning = TextAreaField(_l("Begrundelse for afgørelsen"), validators=[Length(max=TEXT_LIMIT)])

@@ -377,10 +377,18 @@ def submitted_assessments(db: Session, version_id: int) -> list[Assessment]:
 def may_see_others(db: Session, viewer: User, version_id: int) -> bool:
     """The sealed rule for one application (see `rules.may_see_others_scores`)."""
     own = own_assessment(db, version_id, viewer.id)
+    # A started consolidation opens the scores to the application's assessors only: not to
+    # one who declared a conflict (whose assignment is gone) or was never assigned.
+    declared = declaration_of(db, version_id, viewer.id)
+    assesses = (
+        find_assignment(db, version_id, viewer.id) is not None
+        and declared is not None
+        and not declared.has_conflict
+    )
     return rules.may_see_others_scores(
         viewer_submitted=own is not None and own.status == AssessmentStatus.COMPLETED,
         viewer_is_lead=is_lead(viewer),
-        consolidation_started=consolidation_of(db, version_id) is not None,
+        consolidation_started=assesses and consolidation_of(db, version_id) is not None,
     )
 
 
@@ -730,6 +738,9 @@ def decide(
     decision.approved_capacity = data.capacity if data.eligible else None
     decision.decided_by_id = lead.id
     decision.decided_at = utcnow()
+    # Delete the old extent first: the new one may repeat a municipality (unique per decision).
+    decision.extent.clear()
+    db.flush()
     decision.extent = [
         ApprovedExtent(version_id=version.id, municipality_code=code)
         for code in (sorted(data.approved) if data.eligible else [])

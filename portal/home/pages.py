@@ -100,19 +100,19 @@ def _assessor(db: Session, user: User) -> list[Task]:
             and r.own_status != AssessmentStatus.COMPLETED
             and r.progress in (Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.SUBMITTED)
         ]
-        text = (
+        title = (
             ngettext(
-                "%(num)d ansøgning venter på din vurdering.",
-                "%(num)d ansøgninger venter på din vurdering.",
+                "%(num)d ansøgning venter på din vurdering",
+                "%(num)d ansøgninger venter på din vurdering",
                 len(waiting),
             )
             if waiting
-            else _("Ingen ansøgninger venter på din vurdering. Se alle ansøgninger i runden.")
+            else _("Ingen ansøgninger venter på din vurdering")
         )
         tasks.append(
             Task(
-                _("Vurdering: %(call)s", call=call.title),
-                text,
+                title,
+                _("%(call)s: %(n)d ansøgninger i alt.", call=call.title, n=len(rows)),
                 "assessment.overview",
                 {"call_id": call.id, "vis": "mine" if waiting else "alle"},
             )
