@@ -16,7 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.applications import deadlines, receipts, uploads
-from portal.models import Application, ApplicationStatus, Attachment, Call
+from portal.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    Attachment,
+    Call,
+    ConflictDeclaration,
+    InformationRequest,
+    User,
+)
 from portal.pdf import render_pdf
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -151,6 +160,8 @@ def dossier(db: Session, app: Application, config: Mapping[str, object]) -> byte
             "extent": receipts.extent_words(db, content["requested_extent"]),
             "capacity": dict(content["capacity"]),
             "contact": dict(content["contact"]),
+            "addenda": _addenda(db, version),
+            "declarations": _declarations(db, version),
         },
     )
     buffer = io.BytesIO()
@@ -167,3 +178,38 @@ def dossier(db: Session, app: Application, config: Mapping[str, object]) -> byte
                 member = safe_member_name(f"{item['id']}-{item['filename']}")
                 archive.writestr(f"{prefix}/bilag/{member}", data)
     return buffer.getvalue()
+
+
+def _addenda(db: Session, version: ApplicationVersion) -> list[dict[str, object]]:
+    rows = db.scalars(
+        select(InformationRequest)
+        .where(InformationRequest.version_id == version.id)
+        .order_by(InformationRequest.asked_at, InformationRequest.id)
+    )
+    return [
+        {
+            "question": row.question,
+            "asked_at": row.asked_at,
+            "answer": row.answer,
+            "answered_at": row.answered_at,
+        }
+        for row in rows
+    ]
+
+
+def _declarations(db: Session, version: ApplicationVersion) -> list[dict[str, object]]:
+    rows = db.execute(
+        select(ConflictDeclaration, User.name)
+        .join(User, User.id == ConflictDeclaration.assessor_id)
+        .where(ConflictDeclaration.version_id == version.id)
+        .order_by(ConflictDeclaration.declared_at, ConflictDeclaration.id)
+    )
+    return [
+        {
+            "name": name,
+            "declared_at": row.declared_at,
+            "has_conflict": row.has_conflict,
+            "reason": row.reason,
+        }
+        for row, name in rows
+    ]
