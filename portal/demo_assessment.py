@@ -2,7 +2,8 @@
 a consolidation with dissent, and published decisions (one partial approval, one rejection).
 
 Everything goes through the assessment services, so the audit log tells the same story.
-Dana is left untouched, for carrying an application from assignment to a published decision.
+AKA is left untouched, for carrying an application from assignment to a published decision;
+Dana asked only for Region Nordjylland, which holds only frikommuner.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ WEAK_PROFILE = (2, 2, 2, 2, 1, 2)  # criterion 5 below its threshold
 
 # a-kasse -> (Sara's scores, Søren's scores, consolidated, eligible decision?)
 PUBLISHED = {
-    "3F": (STRONG, GOOD, STRONG),
-    "AKA": (GOOD, GOOD, GOOD),
+    "3F": (STRONG, (2, 3, 2, 3, 2, 3), STRONG),  # two points apart on criterion 1
     "FOA": (GOOD, STRONG, GOOD),
     "Metal": (GOOD, GOOD, GOOD),
     "MinA": (STRONG, STRONG, STRONG),
@@ -171,7 +171,7 @@ def load_demo_assessment(db: Session, call: Call, users: dict[str, User]) -> Non
     services.declare(db, sara, krifa, False, "")
     services.declare(db, soeren, krifa, True, "Tidligere ansat i Krifa (2019–2022).")
     services.save_assessment(db, sara, krifa, _entries(criteria, GOOD, "Sara"), True)
-    # Dana is left for the lead to assign.
+    # AKA and Dana are left for the lead to assign.
     db.flush()
 
 

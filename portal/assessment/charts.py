@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from markupsafe import Markup, escape
 
 ROW = 26
-LABEL_WIDTH = 230
+LABEL_WIDTH = 250
 BAR_WIDTH = 260
 VALUE_WIDTH = 70
 

@@ -51,7 +51,7 @@ from portal.calls import exports
 from portal.errors import AssessmentError, message, redirect_on_error
 from portal.extent import Extent, extent_map
 from portal.forms import ConfirmForm, options
-from portal.i18n import N_
+from portal.i18n import FIELD_LABELS, N_, SECTOR_LABELS
 from portal.models import (
     ApplicationVersion,
     Assessment,
@@ -64,6 +64,7 @@ from portal.models import (
     Region,
     User,
 )
+from portal.web import label
 
 bp = Blueprint("assessment", __name__, url_prefix="/vurdering")
 
@@ -346,6 +347,8 @@ def _read_context(version: ApplicationVersion, request_form: RequestForm) -> dic
         "decision": services.decision_of(session, version.id),
         "is_lead": services.is_lead(me),
         "is_assigned": services.find_assignment(session, version.id, me.id) is not None,
+        "field_text": label(FIELD_LABELS, version.content["organisation"].get("field") or "–"),
+        "sector_text": label(SECTOR_LABELS, version.content["organisation"].get("sector") or "–"),
         **_extent_context(version),
     }
 
@@ -378,14 +381,14 @@ def diff(version_id: int, number: int) -> ResponseReturnValue:
         if before != after:
             changes.append((criterion, _line_diff(before, after)))
     facts = []
-    for label, path in (
+    for fact, path in (
         (_("Geografisk udstrækning"), ("requested_extent",)),
         (_("Forløb om året"), ("capacity", "courses")),
         (_("Årsværk"), ("capacity", "staff_fte")),
     ):
         before, after = _dig(old.content, path), _dig(new.content, path)
         if before != after:
-            facts.append((label, before, after))
+            facts.append((fact, before, after))
     return render_template(
         "assessment/diff.html", version=version, old=old, new=new, changes=changes, facts=facts
     )
@@ -800,7 +803,7 @@ def calibration(call_id: int) -> str:
     figures = services.calibration(db.session(), _me(), call)
     titles = {c.id: f"{c.position}. {c.title}" for c in figures.criteria}
     agreement_svg = charts.bar_chart(
-        [(titles[cid], share) for cid, share in figures.agreement.items()],
+        [(_short(titles[cid]), share) for cid, share in figures.agreement.items()],
         low=0.0,
         high=1.0,
         fmt=lambda v: f"{round(v * 100)} %",
@@ -821,6 +824,11 @@ def calibration(call_id: int) -> str:
         agreement_svg=agreement_svg if figures.agreement else None,
         leniency_svg=leniency_svg if figures.leniency else None,
     )
+
+
+def _short(title: str, limit: int = 34) -> str:
+    """A chart label; the table beside the chart carries the full title."""
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 @bp.route("/runde/<int:call_id>/vurderinger.<fmt>")
