@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from portal.assessment import services
 from portal.assessment.rules import ScoreEntry
-from portal.models import ApplicationVersion, Call, Criterion, Organisation, User, utcnow
+from portal.models import (
+    ApplicationVersion,
+    Call,
+    Criterion,
+    Organisation,
+    Role,
+    User,
+    utcnow,
+)
 
 LEAD = "leder@demo.dk"
 SARA = "sagsbehandler1@demo.dk"
@@ -176,10 +184,10 @@ def load_demo_assessment(db: Session, call: Call, users: dict[str, User]) -> Non
 
 
 def _first_signatory(db: Session, short_id: str) -> User:
-    org = db.scalar(select(Organisation).where(Organisation.short_id == short_id))
+    org_id = db.scalar(select(Organisation.id).where(Organisation.short_id == short_id))
     user = db.scalar(
         select(User)
-        .where(User.organisation_id == org.id, User.role == "signatory")  # type: ignore[union-attr]
+        .where(User.organisation_id == org_id, User.role == Role.SIGNATORY)
         .order_by(User.id)
     )
     if user is None:

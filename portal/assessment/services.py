@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -780,14 +781,17 @@ def publish(db: Session, lead: User, call: Call) -> list[int]:
     ids = [d.id for d in pending_decisions(db, call)]
     if not ids:
         raise AssessmentError("nothing_to_publish")
-    result = db.execute(
-        update(EligibilityDecision)
-        .where(
-            EligibilityDecision.id.in_(ids),
-            EligibilityDecision.status == DecisionStatus.PENDING,
-        )
-        .values(status=DecisionStatus.PUBLISHED, published_at=utcnow())
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[Any]",
+        db.execute(
+            update(EligibilityDecision)
+            .where(
+                EligibilityDecision.id.in_(ids),
+                EligibilityDecision.status == DecisionStatus.PENDING,
+            )
+            .values(status=DecisionStatus.PUBLISHED, published_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     if not result.rowcount:
         raise AssessmentError("nothing_to_publish")
@@ -957,9 +961,9 @@ def calibration(db: Session, lead: User, call: Call) -> Calibration:
         if consolidation is not None and consolidation.signed_off_at is not None:
             scores = consolidated_scores(consolidation)
             consolidated_by_app[version.id] = scores
-            for criterion_id, score in scores.items():
-                if score is not None:
-                    consolidated_cells[(version.id, criterion_id)] = score
+            for criterion_id, value in scores.items():
+                if value is not None:
+                    consolidated_cells[(version.id, criterion_id)] = value
     thresholds = {c.id: c.threshold for c in criteria}
     raw_flips = rules.flips_if_threshold_moves(consolidated_by_app, thresholds)
     scale = {c.id: (c.scale_min, c.scale_max) for c in criteria}

@@ -26,6 +26,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import db
 from portal.access import Permission, current_user_model, requires
@@ -105,7 +106,7 @@ def _version_or_404(version_id: int) -> ApplicationVersion:
     return version
 
 
-def _readable_or_404(version_id: int) -> ApplicationVersion | Response:
+def _readable_or_404(version_id: int) -> ApplicationVersion | WerkzeugResponse:
     """The version, or a redirect to the declaration when the assessor must declare first."""
     version = _version_or_404(version_id)
     session = db.session()
@@ -357,7 +358,7 @@ def _read_context(version: ApplicationVersion, request_form: RequestForm) -> dic
 @requires(Permission.ASSESS)
 def read(version_id: int) -> ResponseReturnValue:
     found = _readable_or_404(version_id)
-    if isinstance(found, Response):
+    if isinstance(found, WerkzeugResponse):
         return found
     return render_template("assessment/read.html", **_read_context(found, RequestForm()))
 
@@ -366,7 +367,7 @@ def read(version_id: int) -> ResponseReturnValue:
 @requires(Permission.ASSESS)
 def diff(version_id: int, number: int) -> ResponseReturnValue:
     found = _readable_or_404(version_id)
-    if isinstance(found, Response):
+    if isinstance(found, WerkzeugResponse):
         return found
     version = found
     other = next((v for v in version.application.versions if v.number == number), None)
@@ -416,7 +417,7 @@ def _line_diff(before: str, after: str) -> list[tuple[str, str]]:
 @requires(Permission.ASSESS)
 def attachment(version_id: int, attachment_id: int) -> ResponseReturnValue:
     found = _readable_or_404(version_id)
-    if isinstance(found, Response):
+    if isinstance(found, WerkzeugResponse):
         return found
     listed = {item["id"] for item in found.content.get("attachments", [])}
     row = db.session().get(Attachment, attachment_id)
@@ -470,7 +471,7 @@ def declare(version_id: int) -> ResponseReturnValue:
 @requires(Permission.ASSESS)
 def score(version_id: int) -> ResponseReturnValue:
     found = _readable_or_404(version_id)
-    if isinstance(found, Response):
+    if isinstance(found, WerkzeugResponse):
         return found
     version = found
     session = db.session()
@@ -553,7 +554,7 @@ def reopen(assessment_id: int) -> ResponseReturnValue:
 @requires(Permission.ASSESS)
 def ask(version_id: int) -> ResponseReturnValue:
     found = _readable_or_404(version_id)
-    if isinstance(found, Response):
+    if isinstance(found, WerkzeugResponse):
         return found
     version = found
     session = db.session()
@@ -630,9 +631,9 @@ def consolidate(version_id: int) -> ResponseReturnValue:
     deviations = {
         c.id: rules.deviation(
             [
-                scores[a.id][c.id].score
+                value
                 for a in submitted
-                if c.id in scores[a.id] and scores[a.id][c.id].score is not None
+                if (value := _score_value(scores[a.id].get(c.id))) is not None
             ]
         )
         for c in criteria
@@ -659,6 +660,10 @@ def consolidate(version_id: int) -> ResponseReturnValue:
         reopen_form=ReopenForm(),
         answers=version.content.get("answers", {}),
     )
+
+
+def _score_value(score: Any) -> int | None:
+    return None if score is None else score.score
 
 
 # --- decision ----------------------------------------------------------------------------------
