@@ -137,8 +137,8 @@ def _outbox_item(path: Path) -> OutboxItem:
     return OutboxItem(
         name=path.name,
         sent_at=sent_at,
-        to=str(headers.get("To", "")),
-        subject=str(headers.get("Subject", "")),
+        to=str(headers.get("To", "")).strip(),
+        subject=str(headers.get("Subject", "")).strip(),
         size=path.stat().st_size,
     )
 

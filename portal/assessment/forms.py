@@ -22,7 +22,7 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.assessment import rules
 from portal.assessment.services import ConsolidatedEntry, DecisionData
@@ -50,7 +50,7 @@ class DeclarationForm(PortalForm):
 
     def validate_reason(self, field: Any) -> None:
         if self.choice.data == "conflict" and not (field.data or "").strip():
-            raise ValueError(gettext("Beskriv interessekonflikten."))
+            raise ValidationError(gettext("Beskriv interessekonflikten."))
 
 
 def _scale_choices(criterion: Criterion) -> list[tuple[str, str]]:
@@ -158,7 +158,7 @@ class RequestForm(PortalForm):
 
     def validate_answer_due(self, field: Any) -> None:
         if field.data is not None and field.data <= date.today():
-            raise ValueError(gettext("Svarfristen skal ligge i fremtiden."))
+            raise ValidationError(gettext("Svarfristen skal ligge i fremtiden."))
 
     def due_at(self) -> datetime:
         """The end of the chosen day, Danish time."""

@@ -117,6 +117,14 @@ def _readable_or_404(version_id: int) -> ApplicationVersion | WerkzeugResponse:
     return version
 
 
+def _form_for(form_class: Any, editable: bool, stored: dict[str, Any]) -> Any:
+    """The posted values while the thing may still change; what is stored once it is frozen,
+    so a refused POST never shows text that was not saved."""
+    if request.method == "POST" and editable:
+        return form_class()
+    return form_class(formdata=None, data=stored)
+
+
 def _calls_with_work() -> list[tuple[Call, int]]:
     session = db.session()
     calls = session.scalars(
@@ -481,9 +489,9 @@ def score(version_id: int) -> ResponseReturnValue:
     criteria = services.criteria_of(version)
     own = services.own_assessment(session, version.id, me.id)
     form_class = scoring_form_class(criteria)
-    form = form_class(data=None if request.method == "POST" else scoring_initial(own))
     frozen = own is not None and own.status == AssessmentStatus.COMPLETED
     closed = services.consolidation_of(session, version.id) is not None
+    form = _form_for(form_class, not (frozen or closed), scoring_initial(own))
     if request.method == "POST" and not (frozen or closed) and form.validate():
         submit = form.action.data == "submit"
         entries = score_entries(form, criteria)
@@ -601,10 +609,10 @@ def consolidate(version_id: int) -> ResponseReturnValue:
         criteria,
         [(a.assessor_id, people[a.assessor_id].name) for a in submitted if a.assessor_id in people],
     )
-    form = form_class(
-        data=None if request.method == "POST" else consolidation_initial(consolidation)
-    )
     signed = consolidation is not None and consolidation.signed_off_at is not None
+    form = _form_for(form_class, not signed, consolidation_initial(consolidation))
+    if request.method == "POST" and signed:
+        flash(message(AssessmentError("consolidation_signed_off")), "error")
     if request.method == "POST" and not signed and form.validate():
         sign_off = form.action.data == "sign_off"
         entries = consolidated_entries(form, criteria)
@@ -700,15 +708,17 @@ def decide(version_id: int) -> ResponseReturnValue:
     decision = services.decision_of(session, version.id)
     choices = _decision_choices(version)
     declared = services.declared_capacity(version)
-    form = DecisionForm(
-        data=None
-        if request.method == "POST"
-        else _decision_initial(decision, proposed[0], choices["covered"], declared)
+    published = decision is not None and decision.status == "published"
+    form = _form_for(
+        DecisionForm,
+        not published,
+        _decision_initial(decision, proposed[0], choices["covered"], declared),
     )
     form.approved.choices = options(
         (m.code, m.name) for ms in choices["by_region"].values() for m in ms
     )
-    published = decision is not None and decision.status == "published"
+    if request.method == "POST" and published:
+        flash(message(AssessmentError("decision_published")), "error")
     if request.method == "POST" and not published and form.validate():
         data = form.to_data()
         problems = services.decision_problems(session, version, data, proposed[0])
