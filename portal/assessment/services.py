@@ -238,6 +238,14 @@ def propose_assignment(db: Session, lead: User, call: Call) -> ProposedAssignmen
         for d in rows
         if d.has_conflict and d.assessor_id in everyone
     }
+    # A lead (or anyone not an assessor) assigned by hand keeps that assignment but is never
+    # given more by the model.
+    conflicts |= {
+        (vid, person)
+        for vid in ids
+        for person in everyone
+        if person not in people and (vid, person) not in existing
+    }
     result = assign(
         AssignmentProblem(
             applications=tuple(ids),
@@ -702,7 +710,9 @@ def decision_problems(
         set(data.approved), requested_covered(db, version), excluded, eligible=data.eligible
     )
     if extent:
-        problems["approved"] = extent[0].message
+        # A frikommune is outside the requested (covered) extent too; name the stronger reason.
+        excluded_first = sorted(extent, key=lambda p: p.message != rules.EXTENT_EXCLUDED)
+        problems["approved"] = excluded_first[0].message
     if data.eligible:
         capacity = rules.capacity_problem(data.capacity, declared_capacity(version))
         if capacity:

@@ -795,10 +795,10 @@ def test_decision_outside_the_requested_extent_is_refused(client, db, submitted)
     t = submitted
     _sign_off(db, t)
     covered = sorted(services.requested_covered(db, t.hk_version))
-    assert "851" not in covered  # Aalborg lies outside Region Hovedstaden
+    assert "461" not in covered  # Odense lies outside Region Hovedstaden (and is no frikommune)
     login(client, t.lead.email)
     url = f"/vurdering/ansoegning/{t.hk_version.id}/afgoerelse"
-    response = client.post(url, data=_decision_form(_token(client, url), [*covered, "851"], "2500"))
+    response = client.post(url, data=_decision_form(_token(client, url), [*covered, "461"], "2500"))
     page = _text(response)
     assert "Afgørelsen har fejl; se ved felterne." in page
     assert re.search(rf'id="approved-error">.*?{re.escape(rules.EXTENT_NOT_REQUESTED)}', page, re.S)
