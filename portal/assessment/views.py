@@ -25,6 +25,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -237,9 +238,18 @@ def propose(call_id: int) -> ResponseReturnValue:
     result = services.propose_assignment(db.session(), _me(), call)
     db.session().commit()
     flash(
-        _("Fordelingen er foreslået: %(n)d nye tildelinger.", n=result.added)
+        ngettext(
+            "Fordelingen er foreslået: %(num)d ny tildeling.",
+            "Fordelingen er foreslået: %(num)d nye tildelinger.",
+            result.added,
+        )
         + (
-            " " + _("%(n)d ansøgning(er) mangler stadig sagsbehandlere.", n=len(result.gaps))
+            " "
+            + ngettext(
+                "%(num)d ansøgning mangler stadig sagsbehandlere; tildel dem i hånden.",
+                "%(num)d ansøgninger mangler stadig sagsbehandlere; tildel dem i hånden.",
+                len(result.gaps),
+            )
             if result.gaps
             else ""
         ),
@@ -802,7 +812,11 @@ def publish(call_id: int) -> ResponseReturnValue:
     notices.decisions_published(session, current_app.config, call, ids)
     session.commit()
     flash(
-        _("%(n)d afgørelse(r) er offentliggjort; a-kasserne har fået besked.", n=len(ids)),
+        ngettext(
+            "%(num)d afgørelse er offentliggjort; a-kassen har fået besked.",
+            "%(num)d afgørelser er offentliggjort; a-kasserne har fået besked.",
+            len(ids),
+        ),
         "success",
     )
     return redirect(target)

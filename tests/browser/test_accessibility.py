@@ -76,3 +76,48 @@ def test_admin_pages_pass_axe(live_server, axe_page, db, make_user) -> None:
     ):
         axe_page.goto(f"{live_server}{path}")
         assert _violations(axe_page) == [], path
+
+
+def test_assessment_pages_pass_axe(app, live_server, axe_page, db, make_user) -> None:
+    from portal.assessment import services
+    from portal.assessment.rules import ScoreEntry
+    from tests.portal.assessment.conftest import close_deadline, submit_for
+
+    call = open_call(db)
+    lead = make_user(Role.LEAD_ASSESSOR, "STAR", email="leder@test.dk")
+    sara = make_user(Role.ASSESSOR, "STAR", email="sara@test.dk")
+    soeren = make_user(Role.ASSESSOR, "STAR", email="soeren@test.dk")
+    hk = make_user(Role.SIGNATORY, "HK", email="hk@test.dk")
+    with app.app_context():
+        version = submit_for(db, call, hk)
+        close_deadline(db, call)
+        criteria = list(call.criteria_set.criteria)
+        for person in (sara, soeren):
+            services.add_assignment(db, lead, version, person)
+            services.declare(db, person, version, False, "")
+            entries = [ScoreEntry(c.id, 3, "Konkret.") for c in criteria]
+            services.save_assessment(db, person, version, entries, True)
+        consolidated = [services.ConsolidatedEntry(c.id, 3, "Enige.") for c in criteria]
+        services.save_consolidation(db, lead, version, consolidated, sign_off=True)
+        db.commit()
+    _login(axe_page, live_server, lead.email)
+    assert _violations(axe_page) == []
+    for path in (
+        "/vurdering/",
+        f"/vurdering/runde/{call.id}",
+        f"/vurdering/runde/{call.id}/fordeling",
+        f"/vurdering/runde/{call.id}/kalibrering",
+        f"/vurdering/ansoegning/{version.id}",
+        f"/vurdering/ansoegning/{version.id}/konsolidering",
+        f"/vurdering/ansoegning/{version.id}/afgoerelse",
+    ):
+        axe_page.goto(f"{live_server}{path}")
+        assert _violations(axe_page) == [], path
+    axe_page.context.clear_cookies()
+    _login(axe_page, live_server, sara.email)
+    axe_page.goto(f"{live_server}/vurdering/ansoegning/{version.id}/vurdering")
+    assert _violations(axe_page) == []
+    axe_page.context.clear_cookies()
+    _login(axe_page, live_server, hk.email)
+    axe_page.goto(f"{live_server}/ansoegning/{version.application_id}/status")
+    assert _violations(axe_page) == []

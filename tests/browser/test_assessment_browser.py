@@ -107,7 +107,7 @@ def test_browser_assignment_to_published_decision(
     page.get_by_role("button", name="Gem afgørelsen").click()
     assert "Afgørelsen er gemt som afventende." in main.inner_text()
     page.get_by_role("button", name="Offentliggør afgørelserne").click()
-    assert "1 afgørelse(r) er offentliggjort" in main.inner_text()
+    assert "1 afgørelse er offentliggjort; a-kassen har fået besked." in main.inner_text()
 
     db.expire_all()
     decision = db.scalar(select(EligibilityDecision))

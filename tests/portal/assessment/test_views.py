@@ -841,7 +841,7 @@ def test_partial_decision_is_pending_until_published_and_then_shown_to_the_fund(
         data={"csrf_token": _token(client, f"/vurdering/runde/{t.call.id}")},
         follow_redirects=True,
     )
-    assert "1 afgørelse(r) er offentliggjort; a-kasserne har fået besked." in _text(response)
+    assert "1 afgørelse er offentliggjort; a-kassen har fået besked." in _text(response)
     new = [item for item in _outbox(app) if item.name not in mails_before]
     assert len(new) == 1 and t.hk.email in new[0].to and t.threef.email not in new[0].to
     assert new[0].subject.strip() == f"Afgørelse om jeres ansøgning til «{t.call.title}»"
