@@ -65,3 +65,10 @@ def _finish_config(app: Flask) -> None:
         )
     if production and os.environ.get("FLASK_SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = True
+    if app.config["SESSION_COOKIE_SECURE"] and not app.config.get("SESSION_COOKIE_DOMAIN"):
+        # Secure, host-only and for the whole site: the browser then refuses the cookie from a
+        # sibling domain or over plain HTTP (the __Host- prefix).
+        app.config["SESSION_COOKIE_NAME"] = "__Host-" + app.config[
+            "SESSION_COOKIE_NAME"
+        ].removeprefix("__Host-")
+        app.config["SESSION_COOKIE_PATH"] = "/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -12,6 +13,7 @@ from werkzeug.serving import run_simple
 
 from portal import audit, db, migrate
 from portal.accounts.users import NewUser, UserError, create_user
+from portal.applications import reconcile
 from portal.calls import reminders
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 from portal.i18n import ROLE_LABELS
@@ -28,6 +30,7 @@ def register_cli(app: Flask) -> None:
         demo_command,
         audit_verify,
         send_reminders_command,
+        reconcile_uploads_command,
     ):
         app.cli.add_command(command)
 
@@ -146,6 +149,30 @@ def send_reminders_command(call_id: int) -> None:
     sent = reminders.send_reminders(db.session(), None, call, current_app.config)
     db.session().commit()
     click.echo(f"reminders sent to {sent} recipient(s)")
+
+
+@click.command("reconcile-uploads")
+@with_appcontext
+@click.option("--delete", is_flag=True, help="Delete the files found (default: report only).")
+@click.option(
+    "--min-age-minutes",
+    default=60,
+    type=click.IntRange(min=0),
+    show_default=True,
+    help="Leave younger files alone: they may belong to an upload in flight.",
+)
+def reconcile_uploads_command(delete: bool, min_age_minutes: int) -> None:
+    """Report (and with --delete remove) upload files that no attachment row names."""
+    folder = current_app.config["UPLOAD_DIR"]
+    found = reconcile.orphans(db.session(), folder, timedelta(minutes=min_age_minutes))
+    for orphan in found:
+        click.echo(f"{orphan.name}\t{orphan.size_bytes} bytes\t{orphan.modified_at:%Y-%m-%d %H:%M}")
+    if not delete:
+        click.echo(f"{len(found)} file(s) without an attachment row (nothing deleted)")
+        return
+    deleted = reconcile.delete_orphans(db.session(), folder, found)
+    db.session().commit()
+    click.echo(f"{deleted} file(s) deleted")
 
 
 @click.command("audit-verify")

@@ -1,13 +1,28 @@
-"""Engine and per-request session. One commit per request, done by the view or CLI command."""
+"""Engine and per-request session. One commit per request, done by the view or CLI command.
+
+On SQLite a transaction that may write takes the database's write lock when it begins
+(`BEGIN IMMEDIATE`), before it reads anything: two writers can then never both read the same
+state (the audit chain's head, a login throttle count, "no application yet") and both act on
+it. Requests with a safe method (GET, HEAD, OPTIONS) read in a deferred transaction, so readers
+never wait for each other; the little they write (a session's last-seen time) goes through
+`write_session()`. Sessions made outside a request (command line, tests) are deferred unless
+they ask for `write_session()`. PostgreSQL keeps its default; the few places that need more
+there (`audit._lock_chain`, the login throttle) take an advisory lock.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BEGIN_MODE = "sqlite_begin"  # execution option: "IMMEDIATE" or "DEFERRED" (the default)
 
 
 def make_engine(url: str) -> Engine:
@@ -17,6 +32,7 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -27,6 +43,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """A writing transaction starts with `BEGIN IMMEDIATE`; otherwise the driver's own
+    behaviour stands (reads outside a transaction, a deferred `BEGIN` before the first write)."""
+    mode = connection.get_execution_options().get(BEGIN_MODE, "DEFERRED")
+    if mode not in ("IMMEDIATE", "DEFERRED"):
+        raise ValueError(f"unknown SQLite begin mode {mode!r}")
+    if mode == "IMMEDIATE":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The engine for writing work: transactions that lock first on SQLite; unchanged elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{BEGIN_MODE: "IMMEDIATE"})
 
 
 def init_app(app: Flask) -> None:
@@ -41,10 +74,29 @@ def engine() -> Engine:
 
 
 def session() -> Session:
-    """The request's (or CLI command's) session, created on first use."""
+    """The request's (or CLI command's) session, created on first use: a writing session,
+    except for requests with a safe method."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["db_sessionmaker"]()
+        maker = current_app.extensions["db_sessionmaker"]
+        if has_request_context() and request.method not in SAFE_METHODS:
+            g.db_session = maker(bind=write_engine(engine()))
+        else:
+            g.db_session = maker()
     return g.db_session  # type: ignore[no-any-return]
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """A short writing transaction of its own (committed on success, rolled back on error)."""
+    own = current_app.extensions["db_sessionmaker"](bind=write_engine(engine()))
+    try:
+        yield own
+        own.commit()
+    except BaseException:
+        own.rollback()
+        raise
+    finally:
+        own.close()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -12,7 +12,17 @@ import logging
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -99,6 +109,9 @@ MESSAGES: dict[str, str] = {
         "Bilagene ville fylde %(pages)d sider; grænsen for bilag er %(limit)d sider."
     ),
     "applications.extension_not_later": N_("Den nye frist skal ligge efter rundens frist."),
+    "applications.concurrent_change": N_(
+        "Ansøgningen blev ændret samtidig af en anden. Intet er gemt; prøv igen."
+    ),
     # assessment (Trin 2)
     "assessment.lead_only": N_("Kun den ledende sagsbehandler kan gøre dette."),
     "assessment.nothing_to_assign": N_("Der er ingen ansøgninger at fordele endnu."),
@@ -194,5 +207,32 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 
 def _unexpected(error: Exception) -> tuple[str, int]:
+    """The Danish 500 page. The request's session is rolled back first (after a database
+    error it refuses every query until then); if the page still cannot be drawn (the database
+    is unusable), it is drawn as for the anonymous, which needs no database."""
     log.exception("unhandled error: %s", type(error).__name__)
+    _discard_request_session()
+    try:
+        return render_template("errors/error.html", code=500, kind="500"), 500
+    except Exception:
+        log.exception("the error page needed the database; drawn without the user")
+    _discard_request_session()
+    # Flask-Login's own way to make this request's user the anonymous one.
+    current_app.login_manager._update_request_context_with_user()  # type: ignore[attr-defined]
     return render_template("errors/error.html", code=500, kind="500"), 500
+
+
+def _discard_request_session() -> None:
+    """Roll back the request's session; drop it if even that fails (a later use opens anew)."""
+    session = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:
+        log.exception("rollback after an unhandled error failed")
+        g.pop("db_session", None)
+        try:
+            session.close()
+        except Exception:  # noqa: S110 - the connection is already gone
+            pass

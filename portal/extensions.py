@@ -60,7 +60,11 @@ def _load_user_from_session(_request: object) -> CurrentUser | None:
     if row is None:
         session.clear()
         return None
-    db.session().commit()  # the last-seen time
+    if auth.touch_due(row):
+        # Its own short writing transaction, so a page view stays a pure read.
+        db.session().commit()
+        with db.write_session() as writer:
+            auth.touch_session(writer, row.id)
     return CurrentUser(row.user, row.id)
 
 
@@ -80,6 +84,8 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if getattr(g, "no_store", False) or request.endpoint not in (None, "static"):
+    # Everything but the static assets, error pages included: a signed-in 404 or 405 page
+    # shows the user's name and menu.
+    if getattr(g, "no_store", False) or request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -79,8 +79,18 @@ def authenticate(db: Session, email: str, password: str, policy: LoginPolicy) ->
     return user
 
 
+def _lock_attempts(db: Session, email: str) -> None:
+    """Decide the throttle atomically: one check-and-record per e-mail at a time. SQLite's
+    writing transactions hold the database's write lock already (`portal.db`); PostgreSQL
+    takes a transaction-scoped advisory lock on the e-mail."""
+    if db.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(email.encode()).digest()[:4], "big", signed=True)
+        db.execute(text("SELECT pg_advisory_xact_lock(727002, :key)"), {"key": key})
+
+
 def _check_throttle(db: Session, email: str, policy: LoginPolicy) -> None:
     """Refuse while this e-mail has had too many recent failures (login or password change)."""
+    _lock_attempts(db, email)
     now = utcnow()
     failures = _recent_failures(db, email, now - policy.window)
     if len(failures) >= policy.max_failures:
@@ -123,9 +133,21 @@ def load_session(db: Session, token: str, idle: timedelta) -> UserSession | None
         return None
     if row.last_seen_at + idle <= now or not row.user.is_active:
         return None
-    if (now - row.last_seen_at).total_seconds() > 60:
-        row.last_seen_at = now
     return row
+
+
+TOUCH_AFTER = timedelta(seconds=60)
+
+
+def touch_due(row: UserSession, now: datetime | None = None) -> bool:
+    """Is the stored last-seen time old enough to be worth a write?"""
+    return (now or utcnow()) - row.last_seen_at > TOUCH_AFTER
+
+
+def touch_session(db: Session, session_id: int) -> None:
+    db.execute(
+        update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
+    )
 
 
 def revoke_session(db: Session, token: str) -> None:

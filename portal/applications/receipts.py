@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -29,7 +31,17 @@ def extent_words(db: Session, extent: list[str]) -> str:
     return Extent.parse(extent).describe(regions, names)
 
 
-def build_receipt(db: Session, version: ApplicationVersion) -> bytes:
+@dataclass(frozen=True)
+class ReceiptDraft:
+    """Everything the receipt shows, read in the submission's transaction; rendering it needs
+    no database, so the PDF is made after the commit, outside the write lock."""
+
+    version_id: int
+    filename: str
+    context: dict[str, Any]
+
+
+def receipt_draft(db: Session, version: ApplicationVersion) -> ReceiptDraft:
     app = version.application
     content = version.content
     criteria = app.call.criteria_set.criteria
@@ -49,20 +61,38 @@ def build_receipt(db: Session, version: ApplicationVersion) -> bytes:
         staff_fte=content["capacity"]["staff_fte"],
         interviews_per_fte_week=content["capacity"]["interviews_per_fte_week"],
     )
-    return render_pdf("pdf/receipt.html", context)
+    return ReceiptDraft(version.id, receipt_filename(version), context)
 
 
-def issue_receipt(db: Session, version: ApplicationVersion) -> StoredFile:
-    """Render and keep the receipt PDF in the submission's transaction."""
+def render_receipt(draft: ReceiptDraft) -> bytes:
+    return render_pdf("pdf/receipt.html", draft.context)
+
+
+def build_receipt(db: Session, version: ApplicationVersion) -> bytes:
+    return render_receipt(receipt_draft(db, version))
+
+
+def keep_receipt(db: Session, draft: ReceiptDraft, content: bytes) -> StoredFile:
+    """Store the rendered receipt, once per version (a second call returns the first)."""
+    existing = db.scalar(
+        select(StoredFile).where(
+            StoredFile.version_id == draft.version_id, StoredFile.kind == "receipt"
+        )
+    )
+    if existing is not None:
+        return existing
     stored = StoredFile(
-        kind="receipt",
-        version_id=version.id,
-        filename=receipt_filename(version),
-        content=build_receipt(db, version),
+        kind="receipt", version_id=draft.version_id, filename=draft.filename, content=content
     )
     db.add(stored)
     db.flush()
     return stored
+
+
+def issue_receipt(db: Session, version: ApplicationVersion) -> StoredFile:
+    """Render and keep the receipt PDF in the caller's transaction (seeding, tests)."""
+    draft = receipt_draft(db, version)
+    return keep_receipt(db, draft, render_receipt(draft))
 
 
 def stored_receipt(db: Session, version: ApplicationVersion) -> StoredFile | None:

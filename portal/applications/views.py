@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import db
+from portal import audit, db
 from portal.access import Permission, can, can_edit_application, requires
 from portal.applications import receipts, rules, services, uploads
 from portal.applications.forms import (
@@ -167,6 +167,7 @@ def edit(call_id: int) -> ResponseReturnValue:
             # Keep what was typed; the next save overwrites the other person's change.
             session.rollback()
             flash(message(error), "error")
+            app = services.find(session, call.id, current_user.organisation_id)
             form.revision.data = app.revision if app else None
         else:
             flash(_("Kladden er gemt."), "success")
@@ -181,13 +182,18 @@ def _save_draft(call: Call, app: Application | None, form: Any) -> Application:
     session = db.session()
     if not services.is_open_for(session, call, current_user.organisation_id):
         raise ApplicationError("closed")
-    app = app or services.get_or_create(
-        session, call, current_user.organisation_id, current_user.id
-    )
+    data = form.to_draft()
+    if app is not None and data.revision is None:
+        # The form was opened before the application existed, and a colleague's first save
+        # created it since: saving now would silently overwrite that text.
+        raise ApplicationError("stale_draft")
     try:
-        services.save_draft(session, current_user.user, app, form.to_draft())
+        app = app or services.get_or_create(
+            session, call, current_user.organisation_id, current_user.id
+        )
+        services.save_draft(session, current_user.user, app, data)
         session.commit()
-    except StaleDataError as race:
+    except (StaleDataError, IntegrityError) as race:
         raise ApplicationError("stale_draft") from race
     return app
 
@@ -269,6 +275,16 @@ def upload(app_id: int) -> ResponseReturnValue:
     try:
         _store_attachment(app, form)
     except uploads.UploadRejected as rejected:
+        session = db.session()
+        audit.record(
+            session,
+            current_user.id,
+            "attachment.refused",
+            app,
+            reason=rejected.code,
+            filename=uploads.sanitize_filename(form.file.data.filename or ""),
+        )
+        session.commit()
         flash(str(rejected.message), "error")
     else:
         flash(_("Bilaget er tilføjet."), "success")
@@ -298,6 +314,10 @@ def _store_attachment(app: Application, form: AttachmentForm) -> None:
             config["APPLICATION_ATTACHMENTS_MAX_BYTES"],
         )
         session.commit()
+    except (StaleDataError, IntegrityError) as race:
+        session.rollback()
+        uploads.stored_path(config["UPLOAD_DIR"], stored_name).unlink(missing_ok=True)
+        raise ApplicationError("concurrent_change") from race
     except Exception:
         session.rollback()
         uploads.stored_path(config["UPLOAD_DIR"], stored_name).unlink(missing_ok=True)
@@ -375,11 +395,14 @@ def _submit(app: Application, revision: int) -> ApplicationVersion:
     session = db.session()
     try:
         version = services.submit(session, current_user.user, app, revision)
-        receipt = receipts.issue_receipt(session, version)
+        draft = receipts.receipt_draft(session, version)
         session.commit()
     except (IntegrityError, StaleDataError) as race:
         session.rollback()
         raise ApplicationError("stale") from race
+    # The PDF is rendered with no transaction open, then kept in a short one of its own.
+    receipt = receipts.keep_receipt(session, draft, receipts.render_receipt(draft))
+    session.commit()
     if receipts.mail_receipt(session, current_app.config, version, receipt):
         session.commit()
         flash(
@@ -423,9 +446,16 @@ def version(app_id: int, number: int) -> str:
 def receipt(app_id: int, number: int) -> ResponseReturnValue:
     app = _own_application_or_404(app_id)
     found = next((v for v in app.versions if v.number == number), None)
-    stored = receipts.stored_receipt(db.session(), found) if found else None
-    if stored is None:
+    if found is None:
         abort(404)
+    stored = receipts.stored_receipt(db.session(), found)
+    if stored is None:
+        # The server stopped between the submission and its receipt: make it now.
+        draft = receipts.receipt_draft(db.session(), found)
+        db.session().commit()
+        content = receipts.render_receipt(draft)
+        with db.write_session() as writer:
+            stored = receipts.keep_receipt(writer, draft, content)
     response = Response(stored.content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
     return response

@@ -113,8 +113,17 @@ def test_inspect_reference_cycle_terminates(ctx: None) -> None:
 
 
 def test_inspect_uri_link_is_allowed(ctx: None) -> None:
-    data = _raw_pdf(b"/OpenAction << /S /URI /URI (https://star.dk/) >>")
-    assert inspect_pdf(data, "link.pdf", LIMIT).pages == 1
+    writer = _blank()
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 100, 20)]),
+            NameObject("/A"): _action("/URI", URI="https://star.dk/"),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    assert inspect_pdf(_bytes(writer), "link.pdf", LIMIT).pages == 1
 
 
 # --- refused files -------------------------------------------------------------------------
