@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import gettext, ngettext
 
@@ -80,7 +81,7 @@ class Extent:
         """The covered municipality codes, minus the call's exclusion list."""
         if self.is_empty:
             return ()
-        return resolve_extent(self.entries(), exclusion_list(exclusion_list_name)).codes
+        return _resolved(tuple(self.entries()), exclusion_list_name)
 
     def describe(
         self, region_names: Mapping[str, str], municipality_names: Mapping[str, str]
@@ -100,21 +101,34 @@ class Extent:
 
 def extent_map(extent: Extent, exclusion_list_name: str, *, title: str, legend: str) -> str:
     """The extent on the tile map (SVG); the call's frikommuner hatched, never covered."""
-    excluded = exclusion_list(exclusion_list_name)
     try:
         codes = extent.resolve(exclusion_list_name)
     except GeoError:  # stored before validation was this strict: show the map without it
         codes = ()
+    return _map_svg(codes, exclusion_list_name, str(title), str(legend), gettext("ja"))
+
+
+@lru_cache(maxsize=512)
+def _map_svg(
+    codes: tuple[str, ...], exclusion_list_name: str, title: str, legend: str, yes: str
+) -> str:
+    """Rendering costs milliseconds and depends only on its arguments: kept per process."""
     values: dict[str, float | None] = {code: None for code in municipalities().index}
     values.update({code: 1.0 for code in codes})
     return render_map(
         values,
         title=title,
-        excluded=excluded,
+        excluded=exclusion_list(exclusion_list_name),
         legend_title=legend,
-        value_format=lambda _v: gettext("ja"),
+        value_format=lambda _v: yes,
         id_prefix="extent",
     )
+
+
+@lru_cache(maxsize=4096)
+def _resolved(entries: tuple[str, ...], exclusion_list_name: str) -> tuple[str, ...]:
+    """Resolution depends only on `geo`'s reference data, which is fixed for the process."""
+    return resolve_extent(list(entries), exclusion_list(exclusion_list_name)).codes
 
 
 def _is_region(entry: str) -> bool:

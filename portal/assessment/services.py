@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal import audit
 from portal.applications import deadlines as applications
@@ -40,6 +40,7 @@ from portal.models import (
     Consolidation,
     Criterion,
     CriterionScore,
+    DeadlineExtension,
     DecisionStatus,
     EligibilityDecision,
     ExclusionEntry,
@@ -58,34 +59,56 @@ REQUIRED_ASSESSMENTS = 2
 # --- what is assessed --------------------------------------------------------------------------
 
 
+def _deadlines(db: Session, call: Call) -> dict[int, datetime]:
+    """Organisation id -> its extended deadline in the call (only those with an extension)."""
+    return {
+        row.organisation_id: max(call.deadline_at, row.deadline_at)
+        for row in db.scalars(select(DeadlineExtension).where(DeadlineExtension.call_id == call.id))
+    }
+
+
+def _submitted_versions(db: Session, call: Call) -> dict[int, list[ApplicationVersion]]:
+    """Application id -> its versions in order, for the call's submitted applications; each
+    version's application and organisation come loaded (two queries in all)."""
+    rows = db.scalars(
+        select(ApplicationVersion)
+        .join(Application, Application.id == ApplicationVersion.application_id)
+        .where(Application.call_id == call.id, Application.status == ApplicationStatus.SUBMITTED)
+        .options(joinedload(ApplicationVersion.application).joinedload(Application.organisation))
+        .order_by(ApplicationVersion.application_id, ApplicationVersion.number)
+    ).all()
+    grouped: dict[int, list[ApplicationVersion]] = defaultdict(list)
+    for version in rows:
+        grouped[version.application_id].append(version)
+    return grouped
+
+
 def assessable_versions(
     db: Session, call: Call, now: datetime | None = None
 ) -> list[ApplicationVersion]:
     """The version assessed of each submitted application whose (extended) deadline has passed,
-    in a-kasse name order. Before its deadline an a-kasse may still submit a new version."""
+    in a-kasse name order. Before its deadline an a-kasse may still submit a new version.
+    A fixed number of queries, whatever the number of applications."""
     now = now or utcnow()
-    apps = db.scalars(
-        select(Application).where(
-            Application.call_id == call.id, Application.status == ApplicationStatus.SUBMITTED
-        )
-    ).all()
-    versions = []
-    for app in sorted(apps, key=lambda a: a.organisation.name):
-        version = applications.assessed_version(db, app)
-        if version is not None and applications.effective_deadline(db, app) <= now:
-            versions.append(version)
-    return versions
+    extended = _deadlines(db, call)
+    chosen = []
+    for versions in _submitted_versions(db, call).values():
+        app = versions[0].application
+        deadline = extended.get(app.organisation_id, call.deadline_at)
+        if deadline > now:
+            continue
+        before = [v for v in versions if v.submitted_at <= deadline]
+        if before:
+            chosen.append(before[-1])
+    return sorted(chosen, key=lambda v: v.application.organisation.name)
 
 
 def waiting_for_deadline(db: Session, call: Call, now: datetime | None = None) -> list[Application]:
     """Submitted applications whose extended deadline has not passed yet."""
     now = now or utcnow()
-    apps = db.scalars(
-        select(Application).where(
-            Application.call_id == call.id, Application.status == ApplicationStatus.SUBMITTED
-        )
-    ).all()
-    return [a for a in apps if applications.effective_deadline(db, a) > now]
+    extended = _deadlines(db, call)
+    apps = [versions[0].application for versions in _submitted_versions(db, call).values()]
+    return [a for a in apps if extended.get(a.organisation_id, call.deadline_at) > now]
 
 
 def assessable_version(db: Session, version_id: int) -> ApplicationVersion | None:
@@ -107,10 +130,14 @@ def criteria_of(version: ApplicationVersion) -> list[Criterion]:
     return list(version.application.call.criteria_set.criteria)
 
 
-def requested_covered(db: Session, version: ApplicationVersion) -> set[str]:
-    """The municipalities the requested extent covers, minus the call's frikommuner."""
+def requested_covered(
+    db: Session, version: ApplicationVersion, known: set[str] | None = None
+) -> set[str]:
+    """The municipalities the requested extent covers, minus the call's frikommuner
+    (`known`: the municipality codes in the database, when the caller has them already)."""
     call = version.application.call
-    known = set(db.scalars(select(Municipality.code)))
+    if known is None:
+        known = set(db.scalars(select(Municipality.code)))
     codes = Extent.parse(version.content.get("requested_extent")).resolve(call.exclusion_list)
     return {code for code in codes if code in known}
 
@@ -872,59 +899,88 @@ class OverviewRow:
     gap: int
 
 
-def overview(db: Session, call: Call, viewer: User) -> list[OverviewRow]:
-    versions = assessable_versions(db, call)
+def overview(
+    db: Session, call: Call, viewer: User, versions: list[ApplicationVersion] | None = None
+) -> list[OverviewRow]:
+    """One row per assessable version, from a fixed number of queries."""
+    versions = assessable_versions(db, call) if versions is None else versions
     ids = [v.id for v in versions]
+    if not ids:
+        return []
     assigned = assignments(db, ids)
+    declared = declarations(db, ids)
+    by_version: dict[int, list[Assessment]] = defaultdict(list)
+    for row in db.scalars(
+        select(Assessment)
+        .where(Assessment.version_id.in_(ids))
+        .options(selectinload(Assessment.scores))
+        .order_by(Assessment.id)
+    ):
+        by_version[row.version_id].append(row)
+    consolidations = {
+        c.version_id: c
+        for c in db.scalars(select(Consolidation).where(Consolidation.version_id.in_(ids)))
+    }
+    decisions = {
+        d.version_id: d
+        for d in db.scalars(
+            select(EligibilityDecision).where(EligibilityDecision.version_id.in_(ids))
+        )
+    }
+    open_questions = set(
+        db.scalars(
+            select(InformationRequest.version_id).where(
+                InformationRequest.version_id.in_(ids), InformationRequest.answer.is_(None)
+            )
+        )
+    )
     users = {u.id: u for u in db.scalars(select(User).where(User.role.in_(AGENCY_ROLES)))}
+    known = set(db.scalars(select(Municipality.code)))
     rows = []
     for version in versions:
-        assessment_rows = list(
-            db.scalars(select(Assessment).where(Assessment.version_id == version.id))
-        )
+        assessment_rows = by_version[version.id]
         states = [
             rules.SUBMITTED if a.status == AssessmentStatus.COMPLETED else rules.DRAFT
             for a in assessment_rows
         ]
-        consolidation = consolidation_of(db, version.id)
-        decision = decision_of(db, version.id)
+        consolidation = consolidations.get(version.id)
+        decision = decisions.get(version.id)
         progress = rules.progress_of(
             states,
             consolidated=consolidation is not None and consolidation.signed_off_at is not None,
             decided=decision is not None,
             required=REQUIRED_ASSESSMENTS,
         )
-        conflicting = False
-        if may_see_others(db, viewer, version.id):
-            conflicting = _has_conflicting_scores(submitted_assessments(db, version.id))
-        own = next((a for a in assessment_rows if a.assessor_id == viewer.id), None)
         pairs = assigned[version.id]
+        mine = any(a.assessor_id == viewer.id for a in pairs)
+        own = next((a for a in assessment_rows if a.assessor_id == viewer.id), None)
+        declaration = next((d for d in declared[version.id] if d.assessor_id == viewer.id), None)
+        submitted = [a for a in assessment_rows if a.status == AssessmentStatus.COMPLETED]
+        sees_others = rules.may_see_others_scores(
+            viewer_submitted=own is not None and own.status == AssessmentStatus.COMPLETED,
+            viewer_is_lead=is_lead(viewer),
+            consolidation_started=consolidation is not None
+            and mine
+            and declaration is not None
+            and not declaration.has_conflict,
+        )
         rows.append(
             OverviewRow(
                 version=version,
                 fund_name=version.application.organisation.name,
                 assessors=[users[a.assessor_id] for a in pairs if a.assessor_id in users],
                 progress=progress,
-                conflicting=conflicting,
-                information_missing=any(r.answer is None for r in requests_of(db, version.id)),
-                no_eligible_extent=not requested_covered(db, version),
+                conflicting=sees_others and bool(conflicting_criteria(submitted)),
+                information_missing=version.id in open_questions,
+                no_eligible_extent=not requested_covered(db, version, known),
                 decision=decision,
-                mine=any(a.assessor_id == viewer.id for a in pairs),
-                needs_declaration=must_declare(db, viewer, version),
+                mine=mine,
+                needs_declaration=mine and declaration is None,
                 own_status=own.status if own else None,
                 gap=max(0, REQUIRED_ASSESSMENTS - len(pairs)),
             )
         )
     return rows
-
-
-def _has_conflicting_scores(submitted: Sequence[Assessment]) -> bool:
-    by_criterion: dict[int, list[int]] = defaultdict(list)
-    for assessment in submitted:
-        for score in assessment.scores:
-            if score.score is not None:
-                by_criterion[score.criterion_id].append(score.score)
-    return any(rules.is_conflicting(scores) for scores in by_criterion.values())
 
 
 def conflicting_criteria(submitted: Sequence[Assessment]) -> set[int]:

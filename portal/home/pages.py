@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.assessment import services as assessment
 from portal.assessment.rules import Progress
+from portal.assessment.services import OverviewRow
 from portal.i18n import N_
 from portal.models import (
     Application,
@@ -84,15 +85,22 @@ def _admin(db: Session, user: User) -> list[Task]:
     ]
 
 
-def _assessment_calls(db: Session) -> list[Call]:
+def _assessment_rows(db: Session, user: User) -> list[tuple[Call, list[OverviewRow]]]:
+    """Each call with applications to assess, with the user's overview rows of it."""
     calls = db.scalars(select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.id))
-    return [call for call in calls if assessment.assessable_versions(db, call)]
+    found = []
+    for call in calls:
+        versions = assessment.assessable_versions(db, call)
+        if versions:
+            found.append((call, assessment.overview(db, call, user, versions)))
+    return found
 
 
-def _assessor(db: Session, user: User) -> list[Task]:
+def _assessor(
+    db: Session, user: User, overviews: list[tuple[Call, list[OverviewRow]]] | None = None
+) -> list[Task]:
     tasks = []
-    for call in _assessment_calls(db):
-        rows = assessment.overview(db, call, user)
+    for call, rows in _assessment_rows(db, user) if overviews is None else overviews:
         waiting = [
             r
             for r in rows
@@ -129,13 +137,15 @@ def _assessor(db: Session, user: User) -> list[Task]:
 
 
 def _lead(db: Session, user: User) -> list[Task]:
-    tasks = [t for t in _assessor(db, user) if "vis" not in t.args or t.args["vis"] == "mine"]
-    for call in _assessment_calls(db):
-        rows = assessment.overview(db, call, user)
+    overviews = _assessment_rows(db, user)
+    tasks = [
+        t for t in _assessor(db, user, overviews) if "vis" not in t.args or t.args["vis"] == "mine"
+    ]
+    for call, rows in overviews:
         gaps = sum(1 for r in rows if r.gap)
         ready = sum(1 for r in rows if r.progress == Progress.SUBMITTED)
         consolidated = sum(1 for r in rows if r.progress == Progress.CONSOLIDATED)
-        pending = len(assessment.pending_decisions(db, call))
+        pending = sum(1 for r in rows if r.decision is not None and r.decision.status == "pending")
         if gaps:
             tasks.append(
                 Task(
