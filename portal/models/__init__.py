@@ -45,7 +45,17 @@ from portal.models.calls import (
     DeadlineExtension,
 )
 from portal.models.ops import AuditEvent, StoredFile
-from portal.models.proposals import PartyNote, SelectionDecision, SelectionProposal, SelectionRun
+from portal.models.proposals import (
+    MeetingPresentation,
+    PartyNote,
+    PartyPosition,
+    RunKind,
+    RunStatus,
+    SelectionDecision,
+    SelectionProposal,
+    SelectionRun,
+    Stance,
+)
 from portal.models.reference import ExclusionEntry, ExclusionList, Municipality, Region
 
 __all__ = [
@@ -83,7 +93,12 @@ __all__ = [
     "NAMING_CONVENTION",
     "Organisation",
     "OrganisationKind",
+    "MeetingPresentation",
     "PartyNote",
+    "PartyPosition",
+    "RunKind",
+    "RunStatus",
+    "Stance",
     "Region",
     "Role",
     "SelectionDecision",

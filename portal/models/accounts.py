@@ -72,6 +72,8 @@ class User(Base):
     # Demo accounts log in only while the portal runs in demo mode.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # An agreement-party member's party (its positions are the party's), e.g. "Venstre".
+    party: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
