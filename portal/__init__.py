@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _finish_config(app)
 
-    from portal import db, errors, extensions, web
+    from portal import db, errors, extensions, queue, web
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.views import bp as applications_bp
     from portal.assessment.views import bp as assessment_bp
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     extensions.init_app(app)
+    queue.init_app(app)
     for blueprint in (accounts_bp, home_bp, applications_bp, calls_bp, assessment_bp, ops_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)

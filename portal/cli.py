@@ -31,6 +31,7 @@ def register_cli(app: Flask) -> None:
         audit_verify,
         send_reminders_command,
         reconcile_uploads_command,
+        worker_command,
     ):
         app.cli.add_command(command)
 
@@ -173,6 +174,23 @@ def reconcile_uploads_command(delete: bool, min_age_minutes: int) -> None:
     deleted = reconcile.delete_orphans(db.session(), folder, found)
     db.session().commit()
     click.echo(f"{deleted} file(s) deleted")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--workers", default=2, type=click.IntRange(min=1, max=32), show_default=True)
+def worker_command(workers: int) -> None:
+    """Run the background worker: optimizer runs from the queue (FLASK_QUEUE_URL)."""
+    from huey.consumer import Consumer
+
+    from portal.proposals.jobs import reap_stale_runs
+
+    with db.write_session() as session:
+        reaped = reap_stale_runs(session)
+    if reaped:
+        click.echo(f"{reaped} run(s) left running by a stopped worker marked failed")
+    consumer = Consumer(current_app.extensions["huey"], workers=workers, worker_type="thread")
+    consumer.run()
 
 
 @click.command("audit-verify")

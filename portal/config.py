@@ -35,6 +35,9 @@ class Defaults:
     MAIL_SENDER = "forsoegsportalen@star.example.dk"
     OUTBOX_DIR: str | None = None  # None = `outbox/` in the instance folder
     UPLOAD_DIR: str | None = None  # None = `uploads/` in the instance folder
+    # Background work (Huey): None = an SQLite queue file in the instance folder; or
+    # "postgresql://…" or "redis://…" for workers on several hosts (see portal/queue.py).
+    QUEUE_URL: str | None = None
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     APPLICATION_ATTACHMENTS_MAX_BYTES = 20 * 1024 * 1024

@@ -54,14 +54,14 @@ DEMO_ACCOUNTS = (
 # (fund, state, requested extent, capacity); HK is left without an application to write one.
 # Where each submitted one stands in Trin 2 is set by `DEMO_ASSESSMENT` in `portal.demo_assessment`.
 DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
-    ("3F", "submitted", ["national"], 9000),
-    ("AKA", "submitted", ["region:1084", "region:1082"], 6000),
+    ("3F", "submitted", ["national"], 16000),
+    ("AKA", "submitted", ["region:1084", "region:1082"], 8000),
     ("Krifa", "submitted", ["region:1083"], 4000),
-    ("FOA", "submitted", ["national"], 7000),
-    ("Metal", "submitted", ["national"], 3500),
-    ("MinA", "submitted", ["region:1084", "region:1085"], 3000),
-    ("FTF-A", "submitted", ["region:1082", "region:1081"], 3500),
-    ("BUPL-A", "submitted", ["region:1083"], 1200),
+    ("FOA", "submitted", ["national"], 10000),
+    ("Metal", "submitted", ["national"], 6000),
+    ("MinA", "submitted", ["region:1084", "region:1085"], 5000),
+    ("FTF-A", "submitted", ["region:1082", "region:1081"], 5000),
+    ("BUPL-A", "submitted", ["region:1083"], 2400),
     ("MA", "submitted", ["101", "147"], 1500),
     ("CA", "resubmitted", ["region:1084"], 2500),
     ("Lederne", "submitted", ["national"], 2000),
@@ -69,6 +69,11 @@ DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
     ("Ase", "draft", ["national"], 5000),
     ("SL", "withdrawn", ["region:1082"], 900),
     ("Dana", "submitted", ["region:1081"], 800),
+    ("DSA", "submitted", ["national"], 5000),
+    ("BFA", "submitted", ["national"], 3000),
+    ("EL", "submitted", ["national"], 3000),
+    ("NNF", "submitted", ["national"], 2500),
+    ("DFH", "submitted", ["region:1084", "region:1085"], 3000),
 )
 
 

@@ -42,6 +42,11 @@ PUBLISHED = {
     "FTF-A": (GOOD, GOOD, GOOD),
     "BUPL-A": (GOOD, GOOD, GOOD),  # approved for part of the requested region only
     "MA": (WEAK_PROFILE, (2, 2, 2, 2, 1, 1), WEAK_PROFILE),  # not eligible
+    "DSA": (GOOD, STRONG, GOOD),
+    "BFA": (GOOD, GOOD, GOOD),
+    "EL": (STRONG, GOOD, STRONG),
+    "NNF": (GOOD, GOOD, GOOD),
+    "DFH": (GOOD, GOOD, GOOD),
 }
 PARTIAL = "BUPL-A"
 

@@ -156,6 +156,32 @@ MESSAGES: dict[str, str] = {
     "assessment.decision_published": N_("Afgørelsen er offentliggjort og er endelig."),
     "assessment.invalid_decision": N_("Afgørelsen har fejl; se ved felterne."),
     "assessment.nothing_to_publish": N_("Der er ingen afventende afgørelser at offentliggøre."),
+    # proposals (Trin 3)
+    "proposals.not_allowed": N_(
+        "Kun den ledende sagsbehandler og administratoren kan starte beregninger og "
+        "registrere beslutningen."
+    ),
+    "proposals.no_published_decisions": N_(
+        "Runden har ingen offentliggjorte afgørelser om støtteberettigelse endnu; de skal "
+        "offentliggøres i trin 2, før der kan beregnes forslag."
+    ),
+    "proposals.no_eligible_funds": N_(
+        "Ingen a-kasse er fundet støtteberettiget i runden, så der er intet at udvælge imellem."
+    ),
+    "proposals.call_decided": N_(
+        "Aftalepartierne har truffet beslutning i runden; udvælgelsen er låst."
+    ),
+    "proposals.not_running": N_("Beregningen er allerede afsluttet."),
+    "proposals.not_a_party_member": N_(
+        "Kun medlemmer af aftalepartierne med et parti på deres konto kan gøre dette."
+    ),
+    "proposals.note_missing": N_("Skriv noten."),
+    "proposals.unknown_stance": N_("Vælg partiets holdning."),
+    "proposals.not_decidable": N_(
+        "Beslutningen kan kun registreres for et forslag fra en afsluttet beregning, der "
+        "overholder målene."
+    ),
+    "proposals.minutes_missing": N_("Skriv referatet af beslutningen."),
 }
 
 

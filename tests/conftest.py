@@ -104,6 +104,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "DATABASE_URL": database_url,
             "OUTBOX_DIR": str(tmp_path / "outbox"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
         }
     )
     yield app
