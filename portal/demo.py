@@ -37,6 +37,7 @@ class DemoAccount:
     name: str
     role: Role
     organisation: str
+    party: str | None = None
 
 
 DEMO_ACCOUNTS = (
@@ -47,7 +48,14 @@ DEMO_ACCOUNTS = (
     DemoAccount("hk@demo.dk", "Hanne Kristensen", Role.SIGNATORY, "HK"),
     DemoAccount("hk-medarbejder@demo.dk", "Henrik Kofoed", Role.DRAFTER, "HK"),
     DemoAccount("3f@demo.dk", "Frida Frandsen", Role.SIGNATORY, "3F"),
-    DemoAccount("parti@demo.dk", "Peter Partimedlem", Role.PARTY_MEMBER, PARTIES_SHORT_ID),
+    DemoAccount(
+        "parti@demo.dk",
+        "Peter Partimedlem",
+        Role.PARTY_MEMBER,
+        PARTIES_SHORT_ID,
+        "Socialdemokratiet",
+    ),
+    DemoAccount("parti2@demo.dk", "Vera Venstre", Role.PARTY_MEMBER, PARTIES_SHORT_ID, "Venstre"),
     DemoAccount("parter@demo.dk", "Pia Partsrepræsentant", Role.LABOUR_PARTY, LABOUR_SHORT_ID),
 )
 
@@ -105,6 +113,7 @@ def ensure_accounts(db: Session) -> list[User]:
                     is_demo=True,
                 ),
             )
+        user.party = account.party
         users.append(user)
     return users
 

@@ -9,7 +9,13 @@ from portal.accounts.passwords import verify_password
 from portal.models import (
     Application,
     ApplicationStatus,
+    Assessment,
+    AssessmentStatus,
     Call,
+    ConflictDeclaration,
+    ConsolidatedScore,
+    DecisionStatus,
+    EligibilityDecision,
     ExclusionEntry,
     Municipality,
     Organisation,
@@ -98,7 +104,7 @@ def test_demo_data_creates_varied_applications_once(runner, db: Session) -> None
         assert runner.invoke(args=["demo-data"]).exit_code == 0
     assert db.scalar(select(func.count(Call.id))) == 1
     statuses = db.scalars(select(Application.status)).all()
-    assert len(statuses) == 15
+    assert len(statuses) == 20
     assert {
         ApplicationStatus.DRAFT,
         ApplicationStatus.SUBMITTED,
@@ -107,7 +113,26 @@ def test_demo_data_creates_varied_applications_once(runner, db: Session) -> None
     demo_users = db.scalars(
         select(User.email).where(User.is_demo.is_(True), User.is_active.is_(True))
     ).all()
-    assert "hk-medarbejder@demo.dk" in demo_users and len(demo_users) == 9
+    assert "hk-medarbejder@demo.dk" in demo_users and len(demo_users) == 10
+    decisions = db.scalars(select(EligibilityDecision)).all()
+    published = [d for d in decisions if d.status == DecisionStatus.PUBLISHED]
+    assert len(published) == 12 and sum(1 for d in published if not d.eligible) == 1
+    assert (
+        db.scalar(
+            select(func.count(ConflictDeclaration.id)).where(ConflictDeclaration.has_conflict)
+        )
+        == 1
+    )
+    assert (
+        db.scalar(
+            select(func.count(ConsolidatedScore.id)).where(
+                ConsolidatedScore.dissent_assessor_id.is_not(None)
+            )
+        )
+        == 1
+    )
+    states = set(db.scalars(select(Assessment.status)))
+    assert states == {AssessmentStatus.IN_PROGRESS, AssessmentStatus.COMPLETED}
 
 
 def test_send_reminders_command_writes_outbox(runner, app, db: Session, make_user) -> None:
