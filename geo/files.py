@@ -69,7 +69,8 @@ def read_text(path: str | Path) -> str:
 
 
 def read_coverage_json(path: str | Path) -> dict[str, Any]:
-    """Read a coverage JSON file for the ``map`` command (see docs/geo.md)."""
+    """Read the input of the ``map`` command: a coverage JSON or a ``selection-proposal/1``
+    (see docs/geo.md); also the ``selection-problem/1`` it may take its frikommuner from."""
     return _read_json_object(Path(path), MapInputError)
 
 

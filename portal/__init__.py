@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.views import bp as applications_bp
     from portal.assessment.views import bp as assessment_bp
+    from portal.proposals.views import bp as proposals_bp
     from portal.calls.views import bp as calls_bp
     from portal.cli import register_cli
     from portal.home.views import bp as home_bp
@@ -44,7 +45,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     extensions.init_app(app)
     queue.init_app(app)
-    for blueprint in (accounts_bp, home_bp, applications_bp, calls_bp, assessment_bp, ops_bp):
+    for blueprint in (
+        accounts_bp,
+        home_bp,
+        applications_bp,
+        calls_bp,
+        assessment_bp,
+        proposals_bp,
+        ops_bp,
+    ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     web.init_app(app)

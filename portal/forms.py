@@ -5,8 +5,10 @@ portal's catalog for the English interface."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +16,17 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, SelectMultipleField
+from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import (
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from portal.i18n import N_
@@ -74,10 +85,77 @@ class DanishWTFormsTranslations:
         return str(get_translations().gettext(one if n == 1 else many))
 
 
+# C0 control characters other than tab, line feed and carriage return: never typed, and a NUL
+# is refused by PostgreSQL.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+INVALID_CHARACTER = _l(
+    "Teksten indeholder et ugyldigt tegn. Det er fjernet; kontrollér teksten, og send igen."
+)
+
+
 class PortalForm(FlaskForm):
+    """The base of every form. What a browser (or anything else) sends is made plain before
+    the fields see it: single-line values lose surrounding whitespace (so a blank field is
+    empty), control characters are removed and reported next to their field, and a JSON body
+    gives strings like a form does."""
+
+    # The fields whose submitted text held control characters (set when the form reads it).
+    invalid_characters: frozenset[str] = frozenset()
+
     class Meta(FlaskForm.Meta):  # type: ignore[name-defined,misc]
         def get_translations(self, form: Any) -> DanishWTFormsTranslations:
             return DanishWTFormsTranslations()
+
+        def bind_field(self, form: Any, unbound_field: Any, options: Any) -> Any:
+            bound = super().bind_field(form, unbound_field, options)
+            if isinstance(bound, IntegerField):  # before NumberRange, which fails on 10**400
+                bound.validators = [_database_integer, *bound.validators]
+            return bound
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            try:
+                formdata = super().wrap_formdata(form, formdata)
+            except (TypeError, ValueError):  # a JSON body that is not an object of fields
+                formdata = MultiDict()
+            if formdata is None:
+                return None
+            return _plain_formdata(form, formdata)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for name in sorted(self.invalid_characters):
+            self[name].errors = [*self[name].errors, INVALID_CHARACTER]
+        return ok and not self.invalid_characters
+
+
+def _database_integer(form: Any, field: Any) -> None:
+    """An integer no database column holds is refused outright; each field's NumberRange
+    then states its own range (within the 32-bit column)."""
+    value = field.data
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise StopValidation(_l("Tallet har for mange cifre."))
+
+
+def _plain_formdata(form: PortalForm, formdata: Any) -> MultiDict[str, Any]:
+    """The submitted values as strings (files kept), without control characters; stripped
+    except in multi-line text and passwords, whose spaces are what was typed."""
+    verbatim = {f.name for f in form if isinstance(f, TextAreaField | PasswordField)}
+    short_names = {f.name: f.short_name for f in form}
+    plain: MultiDict[str, Any] = MultiDict()
+    invalid = set()
+    for key, value in formdata.items(multi=True):
+        if isinstance(value, FileStorage):
+            plain.add(key, value)
+            continue
+        if not isinstance(value, str):  # from a JSON body
+            value = json.dumps(value)
+        if CONTROL_CHARACTERS.search(value):
+            value = CONTROL_CHARACTERS.sub("", value)
+            if key in short_names:
+                invalid.add(short_names[key])
+        plain.add(key, value if key in verbatim else value.strip())
+    form.invalid_characters = frozenset(invalid)
+    return plain
 
 
 class DanishDecimalField(DecimalField):
@@ -92,16 +170,37 @@ class DanishDecimalField(DecimalField):
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if valuelist:
-            valuelist = [str(valuelist[0]).strip().replace(" ", "").replace(",", ".")]
+        if not valuelist:
+            return  # nothing sent: the default (an int) stays, and InputRequired says so
+        valuelist = [str(valuelist[0]).strip().replace(" ", "").replace(",", ".")]
         super().process_formdata(valuelist)
         value: Decimal | None = getattr(self, "data", None)
-        if value is not None and not value.is_finite():  # "NaN", "Infinity"
+        if isinstance(value, Decimal) and not value.is_finite():  # "NaN", "Infinity"
             setattr(self, "data", None)  # noqa: B010 - WTForms' untyped attribute
             raise ValueError(_l("Skriv et tal, fx 12,5."))
 
     def _value(self) -> str:
         return str(super()._value()).replace(".", ",")
+
+
+class YearRange:
+    """A date (or date and time) within the years a case can concern. Year 1 or 9999 is a
+    typing slip, and converting it to UTC or adding days to it would fail."""
+
+    def __init__(self, first: int = 2000, last: int = 2100) -> None:
+        self.first = first
+        self.last = last
+
+    def __call__(self, form: Any, field: Any) -> None:
+        value: date | None = field.data
+        if value is not None and not self.first <= value.year <= self.last:
+            raise ValidationError(
+                _l(
+                    "Skriv en dato mellem år %(first)d og %(last)d.",
+                    first=self.first,
+                    last=self.last,
+                )
+            )
 
 
 def options(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:

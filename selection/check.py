@@ -29,6 +29,7 @@ def check(problem: Problem, proposal: Mapping[str, Any], lang: str = "da") -> li
         notes.add(f"ukendt status {status!r}", f"unknown status {status!r}")
         return notes.items
     chosen = _read_selected(problem, proposal.get("selected"), notes)
+    _check_names(problem, proposal.get("selected"), notes)
     if status in ("infeasible", "error"):
         _check_without_selection(proposal, chosen, status, notes)
         return notes.items
@@ -90,6 +91,34 @@ def _read_selected(
             notes.add(f"{fund_id} er valgt mere end én gang", f"{fund_id} is chosen more than once")
         result[str(fund_id)] = ([str(c) for c in codes], _number(entry.get("treated_volume")))
     return result
+
+
+def _check_names(problem: Problem, raw: Any, notes: _Notes) -> None:
+    """``selected[].municipality_names`` is optional; when present it must name exactly the
+    entry's municipalities, as the problem does."""
+    for entry in raw if isinstance(raw, list) else []:
+        if not isinstance(entry, Mapping) or "municipality_names" not in entry:
+            continue
+        fund_id, codes, names = (
+            entry.get("id"),
+            entry.get("municipalities"),
+            entry["municipality_names"],
+        )
+        if not isinstance(codes, list):
+            continue
+        if not isinstance(names, Mapping) or set(names) != {str(c) for c in codes}:
+            notes.add(
+                f"{fund_id}: municipality_names skal have netop a-kassens kommuner som nøgler",
+                f"{fund_id}: municipality_names must name exactly the fund's municipalities",
+            )
+            continue
+        for code, name in sorted(names.items()):
+            known = problem.municipalities.get(code)
+            if known is not None and name != known.name:
+                notes.add(
+                    f"{fund_id}: kommune {code} hedder {known.name!r}, ikke {name!r}",
+                    f"{fund_id}: municipality {code} is called {known.name!r}, not {name!r}",
+                )
 
 
 def _check_without_selection(

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from selection.errors import ProblemError, ProposalError
+from selection.errors import ProblemError, ProposalError, SelectionError
 
 
 def read_problem_json(path: str | Path) -> Any:
@@ -48,7 +48,14 @@ def dumps(data: Any) -> str:
 
 
 def write_json(path: str | Path, data: Any) -> None:
-    Path(path).write_text(dumps(data), encoding="utf-8")
+    """Write ``data`` as by ``dumps``; ``SelectionError`` naming the file when that fails."""
+    try:
+        Path(path).write_text(dumps(data), encoding="utf-8")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise SelectionError(
+            f"kan ikke skrive {path}: {reason}", f"cannot write {path}: {reason}"
+        ) from error
 
 
 def read_csv_rows(path: str | Path) -> list[dict[str, str]]:

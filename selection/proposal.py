@@ -20,9 +20,25 @@ PROPOSAL_SCHEMA = "selection-proposal/1"
 
 @dataclass(frozen=True)
 class SelectedFund:
+    """One chosen fund; ``municipality_names`` (code -> name, from the problem) is written after
+    the contract keys so a reader of the JSON needs no problem file to name the places."""
+
     id: str
     municipalities: tuple[str, ...]
     treated_volume: float
+    municipality_names: Mapping[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "municipalities": list(self.municipalities),
+            "treated_volume": self.treated_volume,
+        }
+        if self.municipality_names is not None:
+            data["municipality_names"] = {
+                code: self.municipality_names[code] for code in self.municipalities
+            }
+        return data
 
 
 @dataclass(frozen=True)
@@ -65,14 +81,7 @@ class Proposal:
             "objective": self.objective,
             "bound": self.bound,
             "gap": self.gap,
-            "selected": [
-                {
-                    "id": s.id,
-                    "municipalities": list(s.municipalities),
-                    "treated_volume": s.treated_volume,
-                }
-                for s in self.selected
-            ],
+            "selected": [s.to_json() for s in self.selected],
             "volume": self.volume,
             "share_of_national_inflow": self.share_of_national_inflow,
             "deviation": dict(self.deviation) if self.deviation is not None else None,
@@ -125,7 +134,13 @@ def proposal_from_selection(
         bound=bound,
         gap=relative_gap(figures.objective, bound) if bound is not None else None,
         selected=tuple(
-            SelectedFund(f, tuple(selection[f]), figures.treated[f]) for f in sorted(selection)
+            SelectedFund(
+                f,
+                tuple(selection[f]),
+                figures.treated[f],
+                {code: problem.municipalities[code].name for code in selection[f]},
+            )
+            for f in sorted(selection)
         ),
         volume=figures.volume,
         share_of_national_inflow=figures.share_of_national_inflow,

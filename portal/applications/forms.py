@@ -48,7 +48,8 @@ class DraftFormBase(PortalForm):
         _l("CVR-nummer"),
         validators=[
             Optional(),
-            Regexp(r"^\d{8}$", message=_l("CVR-nummeret skal være 8 cifre, fx 12345678.")),
+            # [0-9], not \d: other scripts' digits are not a CVR number.
+            Regexp(r"\A[0-9]{8}\Z", message=_l("CVR-nummeret skal være 8 cifre, fx 12345678.")),
         ],
     )
     members = IntegerField(

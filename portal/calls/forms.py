@@ -21,6 +21,7 @@ from portal.calls.services import CriterionData, NewCall
 from portal.forms import (
     DanishDecimalField,
     PortalForm,
+    YearRange,
     local_to_utc,
 )
 
@@ -80,14 +81,14 @@ class CallForm(PortalForm):
     opens_at = DateTimeLocalField(
         _l("Åbner (dansk tid)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(_l("Angiv hvornår runden åbner."))],
+        validators=[InputRequired(_l("Angiv hvornår runden åbner.")), YearRange()],
     )
     deadline_at = DateTimeLocalField(
         _l("Ansøgningsfrist (dansk tid)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(_l("Angiv en ansøgningsfrist."))],
+        validators=[InputRequired(_l("Angiv en ansøgningsfrist.")), YearRange()],
     )
-    dialogue_meeting_on = DateField(_l("Dialogmøde"), validators=[Optional()])
+    dialogue_meeting_on = DateField(_l("Dialogmøde"), validators=[Optional(), YearRange()])
     page_limit = IntegerField(
         _l("Sidegrænse for ansøgningen"),
         default=10,
@@ -109,7 +110,7 @@ class CallForm(PortalForm):
         default=37500,
         validators=[
             InputRequired(),
-            NumberRange(min=1, max=1_000_000, message=_l("Skriv et positivt antal.")),
+            NumberRange(min=1, max=1_000_000, message=_l("Skriv et antal mellem 1 og 1.000.000.")),
         ],
     )
     min_share_percent = DanishDecimalField(
@@ -126,13 +127,18 @@ class CallForm(PortalForm):
         default=4,
         validators=[
             InputRequired(),
-            NumberRange(min=1, max=20, message=_l("Skriv et antal år mellem 1 og 20.")),
+            NumberRange(min=1, max=10, message=_l("Skriv et antal år mellem 1 og 10.")),
         ],
     )
     national_inflow = IntegerField(
         _l("Nyindplacerede dagpengemodtagere om året (landstal)"),
         default=150000,
-        validators=[InputRequired(), NumberRange(min=1, message=_l("Skriv et positivt antal."))],
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=1, max=10_000_000, message=_l("Skriv et antal mellem 1 og 10.000.000.")
+            ),
+        ],
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -171,7 +177,7 @@ class ExtensionForm(PortalForm):
     deadline_at = DateTimeLocalField(
         _l("Ny frist (dansk tid)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(_l("Angiv den nye frist."))],
+        validators=[InputRequired(_l("Angiv den nye frist.")), YearRange()],
     )
     reason = TextAreaField(
         _l("Begrundelse (logges)"),

@@ -47,7 +47,7 @@ def test_cli_check_catches_tampered_volume(
     data = json.loads(out.read_text(encoding="utf-8"))
     data["selected"][0]["treated_volume"] += 5
     write(out, data)
-    assert main(["check", str(source), str(out)]) == 1
+    assert main(["check", str(source), str(out)]) == 5
     assert "treated_volume" in capsys.readouterr().out
 
 
@@ -59,7 +59,7 @@ def test_cli_check_catches_added_ineligible_fund(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     data["selected"].append({"id": "X", "municipalities": ["b1"], "treated_volume": 5.0})
     write(out, data)
-    assert main(["check", str(source), str(out)]) == 1
+    assert main(["check", str(source), str(out)]) == 5
 
 
 def test_cli_invalid_problem_names_key_and_fund(
@@ -67,17 +67,15 @@ def test_cli_invalid_problem_names_key_and_fund(
 ) -> None:
     data = problem([fund("A", {"a1": 60}), fund("B", {"a2": 50}), fund("HK", {"b1": 48})])
     data["funds"][2]["capacity"] = "mange"
-    assert main(["propose", str(write(tmp_path / "p.json", data))]) == 2
+    assert main(["propose", str(write(tmp_path / "p.json", data))]) == 1
     err = capsys.readouterr().err
     assert err.strip() == "fejl: funds[2] (id 'HK'): capacity skal være et tal ≥ 0, fik 'mange'"
 
 
-def test_cli_unreadable_json_exits_non_zero(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_unreadable_json_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    assert main(["propose", str(bad)]) == 2
+    assert main(["propose", str(bad)]) == 1
     assert "ikke gyldig JSON" in capsys.readouterr().err
 
 
@@ -94,7 +92,7 @@ def test_cli_dk_example_is_optimal_and_checks(tmp_path: Path) -> None:
 @needs_examples
 def test_cli_dk_infeasible_example_explains_with_numbers(tmp_path: Path) -> None:
     out = tmp_path / "proposal.json"
-    assert main(["propose", str(EXAMPLES / "dk-infeasible-example.json"), "-o", str(out)]) == 0
+    assert main(["propose", str(EXAMPLES / "dk-infeasible-example.json"), "-o", str(out)]) == 3
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["status"] == "infeasible"
     assert data["selected"] == []
@@ -130,11 +128,13 @@ def test_cli_scenario_reports_kept_and_new_selection(
     assert "Samme valg i scenariet" in capsys.readouterr().err
 
 
-def test_cli_bad_scenario_key_is_an_input_error(
+def test_cli_bad_scenario_key_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["propose", str(tiny(tmp_path)), "--scenario", "ledighed=2"]) == 2
-    assert "ukendt scenarie-nøgle 'ledighed'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("brug: python -m selection propose")
+    assert "fejl: argument --scenario: scenario: ukendt scenarie-nøgle 'ledighed'" in err
 
 
 def test_cli_cbc_solver_gives_the_same_optimum(tmp_path: Path) -> None:
