@@ -36,11 +36,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.views import bp as applications_bp
     from portal.assessment.views import bp as assessment_bp
-    from portal.proposals.views import bp as proposals_bp
     from portal.calls.views import bp as calls_bp
     from portal.cli import register_cli
     from portal.home.views import bp as home_bp
     from portal.ops.views import bp as ops_bp
+    from portal.proposals.views import bp as proposals_bp
 
     db.init_app(app)
     extensions.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from datetime import timedelta
 
@@ -136,7 +138,21 @@ def demo_command(port: int, host: str) -> None:
             f"  {account.email:<26} {ROLE_LABELS[account.role.value]} ({account.organisation})"
         )
     click.echo("")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+    worker = _start_worker()
+    click.echo(f"Arbejdsproces til beregninger kører (pid {worker.pid}).")
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """The demo's background worker: a process of its own on the same database and queue."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "portal", "worker", "--workers", "2"],
+        env=os.environ.copy(),
+    )
 
 
 @click.command("send-reminders")

@@ -21,6 +21,7 @@ from portal.models import (
     Criterion,
     Organisation,
     Role,
+    RunKind,
     User,
     utcnow,
 )
@@ -185,6 +186,39 @@ def load_demo_assessment(db: Session, call: Call, users: dict[str, User]) -> Non
     services.declare(db, soeren, krifa, True, "Tidligere ansat i Krifa (2019–2022).")
     services.save_assessment(db, sara, krifa, _entries(criteria, GOOD, "Sara"), True)
     # AKA and Dana are left for the lead to assign.
+    db.flush()
+    load_demo_selection(db, call, lead)
+
+
+def load_demo_selection(db: Session, call: Call, lead: User) -> None:
+    """Trin 3: a computed run with alternatives, an infeasible what-if with its diagnosis, and
+    the notes and positions of two parties on the proposal, which the lead presents."""
+    from portal.proposals import jobs
+    from portal.proposals import services as selection
+    from portal.proposals.problem import Targets
+
+    base = selection.start_run(db, lead, call, Targets(), label="Forslag til udvælgelse (demo)")
+    jobs.run_now(db, base)
+    what_if = selection.start_run(
+        db,
+        lead,
+        call,
+        Targets(exclude=("3F",)),
+        label="Hvad nu hvis 3F ikke er med?",
+        kind=RunKind.WHAT_IF,
+        parent=base,
+        options={"alternatives": 0, "explanations": False},
+    )
+    jobs.run_now(db, what_if)
+    best = base.proposals[0]
+    social, liberal = _user(db, "parti@demo.dk"), _user(db, "parti2@demo.dk")
+    selection.set_position(db, social, best, "supports", "Et bredt udvalg, der når målet.")
+    selection.set_position(
+        db, liberal, best, "can_accept", "Vi ønsker en mindre a-kasse med, hvis målet kan holdes."
+    )
+    selection.add_note(db, social, best, "Spørg til sammenligningsgruppen for 3F.")
+    selection.add_note(db, liberal, best, "Se alternativ 1 med BUPL-A.")
+    selection.present(db, lead, best)
     db.flush()
 
 

@@ -18,7 +18,9 @@ from portal.models import (
     AssessmentStatus,
     Call,
     CallStatus,
+    MeetingPresentation,
     Role,
+    RunStatus,
     SelectionRun,
     User,
 )
@@ -82,6 +84,7 @@ def _admin(db: Session, user: User) -> list[Task]:
             _("Kontrollér at revisionsloggens kæde er ubrudt."),
             "ops.audit_log",
         ),
+        _selection_task(db),
     ]
 
 
@@ -181,6 +184,7 @@ def _lead(db: Session, user: User) -> list[Task]:
                 {"call_id": call.id},
             )
         )
+    tasks.append(_selection_task(db))
     return tasks
 
 
@@ -242,13 +246,47 @@ def _status_text(status: str) -> str:
 
 
 def _party(db: Session, user: User) -> list[Task]:
-    runs = db.scalar(select(func.count(SelectionRun.id))) or 0
-    return [
+    done = (
+        db.scalar(select(func.count(SelectionRun.id)).where(SelectionRun.status == RunStatus.DONE))
+        or 0
+    )
+    tasks = [
         Task(
-            _("Forslag til udvælgelse"),
-            _("%(n)d beregnede forslag til udvælgelse af a-kasser kan gennemgås.", n=runs),
+            ngettext(
+                "%(num)d beregnet forslag til udvælgelse",
+                "%(num)d beregnede forslag til udvælgelse",
+                done,
+            ),
+            _(
+                "Gennemse forslag og alternativer, spørg hvad-nu-hvis, skriv noter og "
+                "partiets holdning."
+            ),
+            "proposals.index",
         )
     ]
+    for shown in db.scalars(select(MeetingPresentation).order_by(MeetingPresentation.call_id)):
+        tasks.append(
+            Task(
+                _("Mødevisning"),
+                _("Følg det forslag, der præsenteres på mødet."),
+                "proposals.meeting",
+                {"call_id": shown.call_id},
+            )
+        )
+    return tasks
+
+
+def _selection_task(db: Session) -> Task:
+    runs = db.scalar(select(func.count(SelectionRun.id))) or 0
+    return Task(
+        _("Udvælgelse (trin 3)"),
+        ngettext(
+            "%(num)d beregning. Beregn forslag, præsentér dem og registrér beslutningen.",
+            "%(num)d beregninger. Beregn forslag, præsentér dem og registrér beslutningen.",
+            runs,
+        ),
+        "proposals.index",
+    )
 
 
 def _labour(db: Session, user: User) -> list[Task]:

@@ -135,6 +135,26 @@ def _child(problem: dict[str, Any], options: dict[str, Any], results: Any) -> No
         results.put({"error": f"{type(error).__name__}: {error}"})
 
 
+def run_now(session: Session, run: SelectionRun) -> None:
+    """Solve a queued run in this process and store it (seeding the demo; tests use workers)."""
+    from selection.problem import parse_problem
+    from selection.solve import propose
+
+    run.status, run.started_at = RunStatus.RUNNING, utcnow()
+    run.solver, run.solver_version = "highs", solver_version()
+    started = time.perf_counter()
+    document = propose(
+        parse_problem(run.problem),
+        time_limit=float(run.options.get("time_limit", 30.0)),
+        alternatives=int(run.options.get("alternatives", 3)),
+        explanations=bool(run.options.get("explanations", True)),
+        lang="da",
+    ).to_json()
+    document["wall_seconds"] = round(time.perf_counter() - started, 3)
+    _store(session, run, document)
+    session.flush()
+
+
 def _store(session: Session, run: SelectionRun, document: dict[str, Any]) -> None:
     alternatives = document.pop("alternatives", None) or []
     run.proposals = [

@@ -468,7 +468,8 @@ def meeting(call_id: int) -> str:
     call = _call_or_404(call_id)
     shown = services.presented(db.session(), call.id)
     context = _proposal_context(_proposal_or_404(shown.proposal_id)) if shown else {}
-    return render_template("proposals/meeting.html", call=call, shown=shown, **context)
+    context.update(call=call, shown=shown)
+    return render_template("proposals/meeting.html", **context)
 
 
 # --- the decision ------------------------------------------------------------------------------

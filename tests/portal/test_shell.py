@@ -14,7 +14,7 @@ ROLE_TEXTS = {
     (Role.ASSESSOR, "STAR"): "Ansøgninger til vurdering",
     (Role.SIGNATORY, "3F"): "Du kan skrive, indsende og trække",
     (Role.DRAFTER, "HK"): "kun den tegningsberettigede kan indsende",
-    (Role.PARTY_MEMBER, "AFTALEPARTIER"): "Forslag til udvælgelse",
+    (Role.PARTY_MEMBER, "AFTALEPARTIER"): "beregnede forslag til udvælgelse",
     (Role.LABOUR_PARTY, "ARBMARKPARTER"): "Dialogmøde",
 }
 
