@@ -572,11 +572,25 @@ def _pdf_context(proposal: SelectionProposal) -> dict[str, Any]:
             label(figures.DIMENSION_LABELS, d): v
             for d, v in (document.get("deviation") or {}).items()
         },
-        "evaluation_method": (document.get("evaluation") or {}).get("method", ""),
+        "evaluation_method": _method_words(document.get("evaluation") or {}),
         "evaluation_mde": (document.get("evaluation") or {}).get("mde"),
         "map": coverage_map(problem, document, title="Dækning"),
         "positions": [],
     }
+
+
+def _method_words(evaluation: dict[str, Any]) -> str:
+    """The evaluation design in the reader's language (the core names it in English)."""
+    if not evaluation:
+        return ""
+    return _(
+        "to-stikprøvetest af andele i beskæftigelse efter 52 uger, signifikansniveau %(alpha)s "
+        "(tosidet), styrke %(power)s, basisandel %(base)s, %(years)s års forsøg",
+        alpha=format_decimal(evaluation.get("alpha", 0.05)),
+        power=format_decimal(evaluation.get("power", 0.8)),
+        base=format_decimal(evaluation.get("baseline_rate", 0.5)),
+        years=format_decimal(evaluation.get("years", 4)),
+    )
 
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:
