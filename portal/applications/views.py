@@ -88,21 +88,42 @@ def index() -> str:
 
 @dataclass(frozen=True)
 class ExtentChoices:
-    regions: list[Region]
-    by_region: dict[str, list[Municipality]]
+    regions: list[Place]
+    by_region: dict[str, list[Place]]
     excluded: dict[str, str]  # code -> reason
     names: dict[str, str]
 
 
 def _extent_choices(call: Call) -> ExtentChoices:
+    """Regions, municipalities and the call's exclusions: reference data, read once per
+    process and exclusion list (it changes only when the reference data is reloaded)."""
+    cache = current_app.extensions.setdefault("extent_choices", {})
+    if call.exclusion_list not in cache:
+        cache[call.exclusion_list] = _read_extent_choices(call)
+    return cache[call.exclusion_list]  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region or municipality as the form shows it (plain values, safe to keep)."""
+
+    code: str
+    name: str
+    region_code: str = ""
+
+
+def _read_extent_choices(call: Call) -> ExtentChoices:
     session = db.session()
-    regions = list(session.scalars(select(Region).order_by(Region.code)))
-    munis = list(session.scalars(select(Municipality).order_by(Municipality.name)))
+    regions = [Place(r.code, r.name) for r in session.scalars(select(Region).order_by(Region.code))]
+    munis = [
+        Place(m.code, m.name, m.region_code)
+        for m in session.scalars(select(Municipality).order_by(Municipality.name))
+    ]
     exclusion = session.scalar(
         select(ExclusionList).where(ExclusionList.name == call.exclusion_list)
     )
     excluded = {e.municipality_code: e.reason for e in exclusion.entries} if exclusion else {}
-    by_region: dict[str, list[Municipality]] = {r.code: [] for r in regions}
+    by_region: dict[str, list[Place]] = {r.code: [] for r in regions}
     for muni in munis:
         by_region[muni.region_code].append(muni)
     return ExtentChoices(regions, by_region, excluded, {m.code: m.name for m in munis})
