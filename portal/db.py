@@ -86,6 +86,17 @@ def session() -> Session:
 
 
 @contextmanager
+def read_session() -> Iterator[Session]:
+    """A session of its own that takes no write lock (for slow work before a writing step)."""
+    own = current_app.extensions["db_sessionmaker"]()
+    try:
+        yield own
+    finally:
+        own.rollback()
+        own.close()
+
+
+@contextmanager
 def write_session() -> Iterator[Session]:
     """A short writing transaction of its own (committed on success, rolled back on error)."""
     own = current_app.extensions["db_sessionmaker"](bind=write_engine(engine()))

@@ -8,6 +8,7 @@ re-render the form with what the user typed (then it calls `message(error)`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -258,7 +259,5 @@ def _discard_request_session() -> None:
     except Exception:
         log.exception("rollback after an unhandled error failed")
         g.pop("db_session", None)
-        try:
+        with contextlib.suppress(Exception):  # the connection is already gone
             session.close()
-        except Exception:  # noqa: S110 - the connection is already gone
-            pass

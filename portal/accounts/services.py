@@ -60,12 +60,34 @@ def _recent_failures(db: Session, email: str, since: datetime) -> list[datetime]
     )
 
 
-def authenticate(db: Session, email: str, password: str, policy: LoginPolicy) -> User:
-    """Return the user or raise LoginRefused. Writes only the attempt and audit rows."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A password verified before the writing transaction began: the slow hash comparison
+    then holds no lock. Valid only while the stored hash is still `password_hash`."""
+
+    password_hash: str | None
+    ok: bool
+
+
+def check_password_early(db: Session, email: str, password: str) -> PasswordCheck:
+    stored = db.scalar(select(User.password_hash).where(User.email == normalise_email(email)))
+    return PasswordCheck(stored, verify_password(stored, password))
+
+
+def authenticate(
+    db: Session, email: str, password: str, policy: LoginPolicy, early: PasswordCheck | None = None
+) -> User:
+    """Return the user or raise LoginRefused. Writes only the attempt and audit rows. With
+    `early` (made on a reading session), the password is not verified again inside the lock
+    unless the stored hash changed since."""
     email = normalise_email(email)
     _check_throttle(db, email, policy)
     user = db.scalar(select(User).where(User.email == email))
-    ok = verify_password(user.password_hash if user else None, password)
+    stored = user.password_hash if user else None
+    if early is not None and early.password_hash == stored:
+        ok = early.ok
+    else:
+        ok = verify_password(stored, password)
     if not ok or user is None:
         _fail(db, email, "bad_credentials")
     assert user is not None

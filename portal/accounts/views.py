@@ -59,10 +59,11 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        email, password = form.email.data or "", form.password.data or ""
+        with db.read_session() as reader:  # the slow hash check takes no write lock
+            early = auth.check_password_early(reader, email, password)
         try:
-            user = auth.authenticate(
-                db.session(), form.email.data or "", form.password.data or "", _policy()
-            )
+            user = auth.authenticate(db.session(), email, password, _policy(), early)
         except auth.LoginRefused as refusal:
             db.session().commit()  # the attempt and audit rows only
             error = message(refusal)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -84,8 +85,18 @@ def keep_receipt(db: Session, draft: ReceiptDraft, content: bytes) -> StoredFile
     stored = StoredFile(
         kind="receipt", version_id=draft.version_id, filename=draft.filename, content=content
     )
-    db.add(stored)
-    db.flush()
+    try:
+        with db.begin_nested():  # a simultaneous request may have kept it first
+            db.add(stored)
+    except IntegrityError:
+        kept = db.scalar(
+            select(StoredFile).where(
+                StoredFile.version_id == draft.version_id, StoredFile.kind == "receipt"
+            )
+        )
+        if kept is None:
+            raise
+        return kept
     return stored
 
 

@@ -58,11 +58,16 @@ class DraftData:
 
 def get_or_create(db: Session, call: Call, organisation_id: int, actor_id: int) -> Application:
     app = find(db, call.id, organisation_id)
-    if app is None:
-        app = Application(call_id=call.id, organisation_id=organisation_id)
-        db.add(app)
-        db.flush()
-        audit.record(db, actor_id, "application.created", app)
+    return app if app is not None else create(db, call, organisation_id, actor_id)
+
+
+def create(db: Session, call: Call, organisation_id: int, actor_id: int) -> Application:
+    """Insert the application; a colleague's concurrent first save makes this raise
+    IntegrityError (one application per a-kasse and call), never overwrite."""
+    app = Application(call_id=call.id, organisation_id=organisation_id)
+    db.add(app)
+    db.flush()
+    audit.record(db, actor_id, "application.created", app)
     return app
 
 

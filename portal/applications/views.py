@@ -209,9 +209,8 @@ def _save_draft(call: Call, app: Application | None, form: Any) -> Application:
         # created it since: saving now would silently overwrite that text.
         raise ApplicationError("stale_draft")
     try:
-        app = app or services.get_or_create(
-            session, call, current_user.organisation_id, current_user.id
-        )
+        # Insert only: between the lookup and now a colleague may have saved first.
+        app = app or services.create(session, call, current_user.organisation_id, current_user.id)
         services.save_draft(session, current_user.user, app, data)
         session.commit()
     except (StaleDataError, IntegrityError) as race:

@@ -43,6 +43,7 @@ class StoredFile(Base):
     """Generated documents kept as records (e.g. receipts), addressed by id."""
 
     __tablename__ = "stored_files"
+    __table_args__ = (UniqueConstraint("version_id", "kind", name="uq_stored_file_per_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
