@@ -1,0 +1,301 @@
+"""How fast the portal's pages are under gunicorn, next to a bare Flask "hello" app served by the
+same gunicorn settings in the same run.
+
+    .venv/bin/python bench/portal_speed.py [--clients 50] [--requests 2000] [--workers 4]
+    .venv/bin/python bench/portal_speed.py --database-url postgresql+psycopg://u:p@host/db --wipe
+
+The portal gets a fresh SQLite file in a temporary folder (or the given PostgreSQL database, which
+must be empty or is emptied with --wipe), with the reference data, an open call in which HK has a
+complete draft, and a call past its deadline with one submitted application per a-kasse. Signed-in
+sessions are made for a signatory and a drafter of HK, the lead assessor and an assessor.
+
+Each server is loaded by --clients threads without think time until --requests requests have
+been answered (or --max-seconds has passed): the portal's pages in turn (start page, application
+form, assessment overview, reading view, each for the roles that see it), the hello app its one
+page. Printed per page: p50 and p95 in milliseconds and p50 as a multiple of the hello page's
+p50, and the CPU time one request of the page costs in-process (Flask's test client,
+`time.process_time`, after a warm-up), the heaviest page marked; then each server's throughput,
+its CPU time per request (its processes' own accounting) and the clients' CPU time.
+
+Latencies include the wait for a free worker: with 50 clients and 4 sync workers most of a
+request's time is queueing, which is why the ratio to the bare page matters more than the
+absolute figures. The clients run on the same machine as the server and take CPU from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def hello_app() -> Any:
+    """The bare comparison: Flask answering one small page, nothing else."""
+    from flask import Flask
+
+    app = Flask("hello")
+
+    @app.get("/")
+    def hello() -> str:
+        return "<!doctype html><title>Hej</title><p>Hello</p>"
+
+    return app
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    role: str
+    path: str
+
+
+@dataclass
+class Load:
+    """What one server answered under load."""
+
+    seconds: dict[Page, list[float]]
+    failures: int
+    wall: float
+    server_cpu: float
+    client_cpu: float
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.seconds.values()) + self.failures
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def arrange(url: str, workdir: Path) -> tuple[Any, list[Page], dict[str, str]]:
+    """The database's content; returns the app, the pages and a session token per role."""
+    from bench.submit_burst import one_hash_per_password, user
+    from portal import create_app
+    from portal.models import Role
+    from tests.portal.assessment.conftest import close_deadline, submit_for
+    from tests.portal.helpers import complete_application, open_call
+    from tests.reliability.test_concurrency import fund_short_ids, session_token
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-arrange",
+            "DATABASE_URL": url,
+            "OUTBOX_DIR": str(workdir / "outbox"),
+            "UPLOAD_DIR": str(workdir / "uploads"),
+        }
+    )
+    one_hash_per_password()
+    db = app.extensions["db_sessionmaker"]()
+    with app.app_context():
+        drafting = open_call(db)
+        closed = open_call(db)
+        signatories = {
+            s: user(db, Role.SIGNATORY, s, f"sign-{s}@bench.dk") for s in fund_short_ids(db)
+        }
+        versions = {s: submit_for(db, closed, signatory) for s, signatory in signatories.items()}
+        close_deadline(db, closed)
+        complete_application(db, drafting, signatories["HK"])
+        people = {
+            "signatory": signatories["HK"],
+            "drafter": user(db, Role.DRAFTER, "HK", "draft-hk@bench.dk"),
+            "lead assessor": user(db, Role.LEAD_ASSESSOR, "STAR", "lead@bench.dk"),
+            "assessor": user(db, Role.ASSESSOR, "STAR", "assessor@bench.dk"),
+        }
+        tokens = {role: session_token(db, person) for role, person in people.items()}
+        form = f"/ansoegning/runde/{drafting.id}"
+        overview = f"/vurdering/runde/{closed.id}"
+        pages = [Page("start page", role, "/") for role in people] + [
+            Page("application form", "signatory", form),
+            Page("application form", "drafter", form),
+            Page("assessment overview", "lead assessor", overview),
+            Page("assessment overview", "assessor", overview),
+            Page("reading view", "lead assessor", f"/vurdering/ansoegning/{versions['HK'].id}"),
+        ]
+    db.close()
+    return app, pages, tokens
+
+
+def load(server: Any, pages: list[Page], tokens: dict[str, str], args: argparse.Namespace) -> Load:
+    """--clients threads, each with its own browser per role, request the pages in turn."""
+    signed_in = {
+        role: server.signed_in(token) if token else server.browser()
+        for role, token in tokens.items()
+    }
+    for page in pages:  # every page answers before the clock starts (and warms each worker)
+        for _ in range(server.workers):
+            reply = signed_in[page.role].get(page.path)
+            if reply.status != 200:
+                sys.exit(f"{page.name} ({page.role}): HTTP {reply.status} {reply.text[:200]}")
+    numbers = itertools.count()
+    lock = threading.Lock()
+    seconds: dict[Page, list[float]] = defaultdict(list)
+    failures = [0]
+    deadline = time.monotonic() + args.max_seconds
+
+    def client() -> None:
+        browsers = {role: b.clone() for role, b in signed_in.items()}
+        while time.monotonic() < deadline:
+            with lock:
+                n = next(numbers)
+            if n >= args.requests:
+                return
+            page = pages[n % len(pages)]
+            reply = browsers[page.role].get(page.path)
+            with lock:
+                if reply.status == 200:
+                    seconds[page].append(reply.seconds)
+                else:
+                    failures[0] += 1
+
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=args.max_seconds + 120)
+    wall = time.perf_counter() - started
+    return Load(
+        seconds,
+        failures[0],
+        wall,
+        server.cpu_seconds() - cpu_before,
+        time.process_time() - client_before,
+    )
+
+
+def in_process_cpu(app: Any, page: Page, token: str, repeat: int) -> tuple[float, float]:
+    """CPU and wall seconds per request of one page through Flask's test client."""
+    client = app.test_client()
+    if token:
+        with client.session_transaction() as session:
+            session["sid"] = token
+    for _ in range(3):
+        assert client.get(page.path).status_code == 200
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(repeat):
+        client.get(page.path)
+    return (time.process_time() - cpu) / repeat, (time.perf_counter() - wall) / repeat
+
+
+def report(
+    portal: Load,
+    hello: Load,
+    cpu: dict[Page, tuple[float, float]],
+    args: argparse.Namespace,
+    kind: str,
+) -> None:
+    bare = percentile(next(iter(hello.seconds.values())), 0.5)
+    print(
+        f"portal speed: {args.clients} clients, no think time, {args.requests} requests per "
+        f"server, gunicorn {args.workers} sync workers, {kind}"
+    )
+    print()
+    heads = f"{'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p50/hello':>10} {'in-process CPU ms':>18}"
+    print(f"{'page':<20} {'role':<14} {heads}")
+    rows = list(portal.seconds.items()) + list(hello.seconds.items())
+    heaviest = max(portal.seconds, key=lambda p: cpu[p][0])
+    for page, values in rows:
+        p50 = percentile(values, 0.5)
+        mark = " (heaviest)" if page == heaviest else ""
+        print(
+            f"{page.name:<20} {page.role:<14} {len(values):>5} {p50 * 1000:>8.0f} "
+            f"{percentile(values, 0.95) * 1000:>8.0f} {p50 / bare:>10.1f} "
+            f"{cpu[page][0] * 1000:>18.1f}{mark}"
+        )
+    print()
+    heads = f"{'requests':>8} {'failed':>7} {'wall s':>7} {'req/s':>7} {'server CPU ms/req':>18}"
+    print(f"{'server':<8} {heads} {'client CPU s':>13}")
+    for name, run in (("portal", portal), ("hello", hello)):
+        print(
+            f"{name:<8} {run.requests:>8} {run.failures:>7} {run.wall:>7.1f} "
+            f"{run.requests / run.wall:>7.1f} {run.server_cpu / run.requests * 1000:>18.1f} "
+            f"{run.client_cpu:>13.1f}"
+        )
+    print()
+    print(
+        f"heaviest page in-process ({args.repeat} requests, Flask test client): "
+        f"{heaviest.name} ({heaviest.role}) {cpu[heaviest][0] * 1000:.1f} ms CPU, "
+        f"{cpu[heaviest][1] * 1000:.1f} ms wall per request; bare hello "
+        f"{cpu[hello_page()][0] * 1000:.2f} ms CPU"
+    )
+
+
+def hello_page() -> Page:
+    return Page("hello (bare Flask)", "-", "/")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000, help="per server (max 20000)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--max-seconds", type=float, default=300, help="per server")
+    parser.add_argument("--repeat", type=int, default=20, help="in-process requests per page")
+    parser.add_argument("--database-url", help="PostgreSQL URL (default: a fresh SQLite file)")
+    parser.add_argument("--wipe", action="store_true", help="empty the PostgreSQL database first")
+    args = parser.parse_args()
+    if not (1 <= args.clients <= 200 and 1 <= args.requests <= 20000):
+        parser.error("--clients must be 1..200 and --requests 1..20000")
+
+    from bench.submit_burst import prepare_database
+    from tests.reliability.test_concurrency import LiveServer
+
+    with tempfile.TemporaryDirectory(prefix="portal-speed-") as tmp:
+        workdir = Path(tmp)
+        url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite'}"
+        kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+        prepare_database(url, args.wipe)
+        app, pages, tokens = arrange(url, workdir)
+
+        (workdir / "hello").mkdir()
+        hello_server = LiveServer(
+            url,
+            workdir / "hello",
+            workers=args.workers,
+            app="bench.portal_speed:hello_app()",
+            ready_path="/",
+        )
+        try:
+            hello_server.start()
+            hello = load(hello_server, [hello_page()], {"-": ""}, args)
+        finally:
+            hello_server.stop()
+
+        server = LiveServer(url, workdir, workers=args.workers)
+        try:
+            server.start()
+            portal = load(server, pages, tokens, args)
+        finally:
+            server.stop()
+        errors = server.errors_logged() + hello_server.errors_logged()
+
+        cpu = {page: in_process_cpu(app, page, tokens[page.role], args.repeat) for page in pages}
+        cpu[hello_page()] = in_process_cpu(hello_app(), hello_page(), "", args.repeat)
+        app.extensions["db_engine"].dispose()
+
+    report(portal, hello, cpu, args, kind)
+    print(f"errors in the servers' logs: {len(errors)}")
+    for line in errors[:5]:
+        print("  " + line)
+    if portal.failures or hello.failures or errors:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
