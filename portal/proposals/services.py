@@ -58,7 +58,11 @@ def start_run(
     parent: SelectionRun | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> SelectionRun:
-    _require_runner(actor)
+    """A queued run. The lead and the administrator start any run; an agreement-party
+    member may ask what-ifs and relaxations from an existing run (exploring, not deciding)."""
+    exploring = kind in (RunKind.WHAT_IF, RunKind.RELAXATION) and parent is not None
+    if not (exploring and actor.role == Role.PARTY_MEMBER):
+        _require_runner(actor)
     if not has_published_decisions(db, call):
         raise ProposalError("no_published_decisions")
     if decision_of(db, call.id) is not None:
@@ -191,10 +195,15 @@ def notes_of(db: Session, actor: User, proposal: SelectionProposal) -> list[Part
 def set_position(
     db: Session, actor: User, proposal: SelectionProposal, stance: str, comment: str
 ) -> PartyPosition:
-    """The actor's party's position on the proposal (one per party, changed by its members)."""
+    """The actor's party's position on the proposal (one per party, changed by its members);
+    fixed once the parties have decided (the decision keeps them as they stood)."""
     party = _require_party(actor)
     if stance not in set(Stance):
         raise ProposalError("unknown_stance")
+    run = db.get(SelectionRun, proposal.run_id)
+    assert run is not None
+    if decision_of(db, run.call_id) is not None:
+        raise ProposalError("call_decided")
     position = db.scalar(
         select(PartyPosition).where(
             PartyPosition.proposal_id == proposal.id, PartyPosition.party == party
