@@ -205,7 +205,11 @@ def worker_command(workers: int) -> None:
         reaped = reap_stale_runs(session)
     if reaped:
         click.echo(f"{reaped} run(s) left running by a stopped worker marked failed")
-    consumer = Consumer(current_app.extensions["huey"], workers=workers, worker_type="thread")
+    # Poll at least once a second (Huey backs off to 10 s when idle by default): a run must
+    # start while the meeting is still talking.
+    consumer = Consumer(
+        current_app.extensions["huey"], workers=workers, worker_type="thread", max_delay=1.0
+    )
     consumer.run()
 
 
