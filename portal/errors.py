@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Flask,
+    abort,
     current_app,
     flash,
     g,
@@ -221,6 +222,16 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    # First of all: Flask-WTF's CSRF check fails on a form field without a name.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nameless_fields)
+
+
+def _refuse_nameless_fields() -> None:
+    """A multipart part without a name (no browser sends one) is a malformed request: 400."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if any(not isinstance(key, str) for key in (*request.form.keys(), *request.files.keys())):
+        abort(400)
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:

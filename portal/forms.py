@@ -108,8 +108,8 @@ class PortalForm(FlaskForm):
 
         def bind_field(self, form: Any, unbound_field: Any, options: Any) -> Any:
             bound = super().bind_field(form, unbound_field, options)
-            if isinstance(bound, IntegerField):  # before NumberRange, which fails on 10**400
-                bound.validators = [_database_integer, *bound.validators]
+            if isinstance(bound, IntegerField):
+                bound.validators = [_sane_integer, *bound.validators]
             return bound
 
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
@@ -128,11 +128,11 @@ class PortalForm(FlaskForm):
         return ok and not self.invalid_characters
 
 
-def _database_integer(form: Any, field: Any) -> None:
-    """An integer no database column holds is refused outright; each field's NumberRange
-    then states its own range (within the 32-bit column)."""
+def _sane_integer(form: Any, field: Any) -> None:
+    """An integer of a hundred digits or more is refused outright: NumberRange, which states
+    each field's range (within its 32-bit column), cannot compare it (it makes a float)."""
     value = field.data
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+    if isinstance(value, int) and abs(value) >= 10**100:
         raise StopValidation(_l("Tallet har for mange cifre."))
 
 
