@@ -5,9 +5,16 @@ from __future__ import annotations
 from alembic import context
 
 from portal.models import Base
+from portal.queue import QUEUE_TABLES
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """A PostgreSQL-backed queue keeps Huey's tables in the same database; they are not the
+    portal's, so autogenerate must neither create nor drop them."""
+    return not (type_ == "table" and name in QUEUE_TABLES)
 
 
 def run_migrations_offline() -> None:
@@ -28,6 +35,7 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         transaction_per_migration=True,
+        include_name=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -22,6 +22,8 @@ from huey import Huey, RedisHuey, SqliteHuey
 from huey.contrib.sql_huey import SqlHuey
 
 QUEUE_NAME = "forsoegsportalen"
+# The tables Huey's SQL storage creates in a PostgreSQL database (not the portal's schema).
+QUEUE_TABLES = frozenset({"kv", "schedule", "task"})
 
 
 class QueueConfigurationError(ValueError):
