@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal.assessment import rules
 from portal.assessment.services import ConsolidatedEntry, DecisionData
-from portal.forms import CheckboxList, PortalForm, local_to_utc, options
+from portal.forms import CheckboxList, PortalForm, YearRange, local_to_utc, options
 from portal.models import Criterion
 
 TEXT_LIMIT = 5000
@@ -153,7 +153,7 @@ class RequestForm(PortalForm):
     )
     answer_due = DateField(
         _l("Svarfrist"),
-        validators=[InputRequired(message=_l("Skriv en gyldig dato."))],
+        validators=[InputRequired(message=_l("Skriv en gyldig dato.")), YearRange()],
     )
 
     def validate_answer_due(self, field: Any) -> None:

@@ -617,6 +617,23 @@ def test_question_with_a_past_due_date_keeps_the_text_and_stores_nothing(
     assert len(_outbox(app)) == before
 
 
+def test_question_with_a_due_date_in_year_9999_is_refused(app, client, db, t) -> None:
+    _assign_and_declare(db, t, t.sara)
+    login(client, t.sara.email)
+    url = f"/vurdering/ansoegning/{t.hk_version.id}"
+    response = client.post(
+        f"{url}/spoergsmaal",
+        data={
+            "csrf_token": _token(client, url),
+            "question": "Hvor mange afdelinger har I?",
+            "answer_due": "9999-12-31",
+        },
+    )
+    assert response.status_code == 400
+    assert re.search(r'id="answer_due-error">.*?mellem år 2000 og 2100', _text(response), re.S)
+    assert _count(db, InformationRequest) == 0
+
+
 def test_information_request_is_mailed_and_answered_by_the_signatory_only(
     app, client, db, t
 ) -> None:
