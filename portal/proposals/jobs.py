@@ -177,16 +177,20 @@ def _finish(run: SelectionRun, status: RunStatus, message: str) -> None:
     run.finished_at = utcnow()
 
 
+def _stale() -> Any:
+    return (SelectionRun.status == RunStatus.RUNNING) & (
+        SelectionRun.heartbeat_at < utcnow() - STALE_AFTER
+    )
+
+
+def has_stale_runs(session: Session) -> bool:
+    """A read only: page views ask this before they take the write lock to reap."""
+    return session.scalar(select(SelectionRun.id).where(_stale()).limit(1)) is not None
+
+
 def reap_stale_runs(session: Session) -> int:
     """Mark failed every running run whose heartbeat stopped (its worker was killed)."""
-    cutoff = utcnow() - STALE_AFTER
-    stale = list(
-        session.scalars(
-            select(SelectionRun).where(
-                SelectionRun.status == RunStatus.RUNNING, SelectionRun.heartbeat_at < cutoff
-            )
-        )
-    )
+    stale = list(session.scalars(select(SelectionRun).where(_stale())))
     for run in stale:
         _finish(run, RunStatus.FAILED, FAILED_WORKER)
     return len(stale)

@@ -85,7 +85,11 @@ def _is_runner() -> bool:
 
 
 def _reap() -> None:
-    """Runs whose worker died are marked failed before anything shows them."""
+    """Runs whose worker died are marked failed before anything shows them; the write (and
+    SQLite's write lock) only when there is one, as the run page is polled."""
+    if not jobs.has_stale_runs(db.session()):
+        return
+    db.session().commit()  # end the read, so the writing session below does not wait on it
     with db.write_session() as session:
         jobs.reap_stale_runs(session)
 
