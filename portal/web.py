@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, abort, current_app, request, url_for
 from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal import db
 from portal.access import Permission, can, current_can, view_permission
 from portal.i18n import APPLICATION_STATUS_LABELS, ROLE_LABELS
+from portal.models import Call, CallStatus
 
 # Endpoints that highlight a navigation item besides its own.
 ALSO_ACTIVE = {
@@ -65,6 +67,14 @@ def init_app(app: Flask) -> None:
 def label(table: dict[str, str], key: str) -> str:
     """A label from one of `portal.i18n`'s tables, translated; the key itself if unknown."""
     return gettext(table[key]) if key in table else key
+
+
+def call_or_404(call_id: int) -> Call:
+    """A call as the areas' pages show it: a draft call does not exist for them."""
+    call = db.session().get(Call, call_id)
+    if call is None or call.status == CallStatus.DRAFT:
+        abort(404)
+    return call
 
 
 def admits(endpoint: str) -> bool:

@@ -51,15 +51,9 @@ from portal.models import (
     Municipality,
     Region,
 )
+from portal.web import call_or_404
 
 bp = Blueprint("applications", __name__, url_prefix="/ansoegning")
-
-
-def _call_or_404(call_id: int) -> Call:
-    call = db.session().get(Call, call_id)
-    if call is None or call.status == CallStatus.DRAFT:
-        abort(404)
-    return call
 
 
 def _own_application_or_404(app_id: int) -> Application:
@@ -172,7 +166,7 @@ def _initial(app: Application | None, criteria: list[Any]) -> dict[str, Any]:
 @bp.route("/runde/<int:call_id>", methods=["GET", "POST"])
 @requires(Permission.EDIT_APPLICATION)
 def edit(call_id: int) -> ResponseReturnValue:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     session = db.session()
     app = services.find(session, call.id, current_user.organisation_id)
     choices = _extent_choices(call)
@@ -261,7 +255,7 @@ def _attachment_form(call: Call) -> AttachmentForm:
 @bp.route("/runde/<int:call_id>/autosave", methods=["POST"])
 @requires(Permission.EDIT_APPLICATION)
 def autosave(call_id: int) -> ResponseReturnValue:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     session = db.session()
     app = services.find(session, call.id, current_user.organisation_id)
     form = _draft_form(call, _extent_choices(call), app)

@@ -66,7 +66,7 @@ from portal.models import (
     Region,
     User,
 )
-from portal.web import label
+from portal.web import call_or_404, label
 
 bp = Blueprint("assessment", __name__, url_prefix="/vurdering")
 
@@ -91,13 +91,6 @@ SORTS = {"akasse": N_("A-kasse"), "fremdrift": N_("Fremdrift")}
 
 def _me() -> User:
     return current_user_model()
-
-
-def _call_or_404(call_id: int) -> Call:
-    call = db.session().get(Call, call_id)
-    if call is None or call.status == CallStatus.DRAFT:
-        abort(404)
-    return call
 
 
 def _version_or_404(version_id: int) -> ApplicationVersion:
@@ -143,7 +136,7 @@ def index() -> str:
 @bp.route("/runde/<int:call_id>")
 @requires(Permission.ASSESS)
 def overview(call_id: int) -> str:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     session = db.session()
     me = _me()
     rows = services.overview(session, call, me)
@@ -191,7 +184,7 @@ def _matches(row: services.OverviewRow, chosen: str) -> bool:
 @bp.route("/runde/<int:call_id>/fordeling")
 @requires(Permission.LEAD_ASSESSMENT)
 def assignments(call_id: int) -> str:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     session = db.session()
     versions = services.assessable_versions(session, call)
     ids = [v.id for v in versions]
@@ -230,7 +223,7 @@ def assignments(call_id: int) -> str:
 @bp.route("/runde/<int:call_id>/fordeling/forslag", methods=["POST"])
 @requires(Permission.LEAD_ASSESSMENT)
 def propose(call_id: int) -> ResponseReturnValue:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     target = url_for(".assignments", call_id=call.id)
@@ -801,7 +794,7 @@ def _decision_initial(
 @bp.route("/runde/<int:call_id>/offentliggoer", methods=["POST"])
 @requires(Permission.LEAD_ASSESSMENT)
 def publish(call_id: int) -> ResponseReturnValue:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     if not PublishForm().validate_on_submit():
         abort(400)
     target = url_for(".overview", call_id=call.id)
@@ -828,7 +821,7 @@ def publish(call_id: int) -> ResponseReturnValue:
 @bp.route("/runde/<int:call_id>/kalibrering")
 @requires(Permission.LEAD_ASSESSMENT)
 def calibration(call_id: int) -> str:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     figures = services.calibration(db.session(), _me(), call)
     titles = {c.id: f"{c.position}. {c.title}" for c in figures.criteria}
     agreement_svg = charts.bar_chart(
@@ -863,7 +856,7 @@ def _short(title: str, limit: int = 34) -> str:
 @bp.route("/runde/<int:call_id>/vurderinger.<fmt>")
 @requires(Permission.ASSESS)
 def export(call_id: int, fmt: str) -> ResponseReturnValue:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
     rows = [exports.Row(values) for values in services.score_rows(db.session(), _me(), call)]

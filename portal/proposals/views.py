@@ -50,20 +50,13 @@ from portal.proposals.forms import (
     WhatIfForm,
 )
 from portal.proposals.problem import has_published_decisions
-from portal.web import label
+from portal.web import call_or_404, label
 
 bp = Blueprint("proposals", __name__, url_prefix="/udvaelgelse")
 
 
 def _me() -> User:
     return current_user_model()
-
-
-def _call_or_404(call_id: int) -> Call:
-    call = db.session().get(Call, call_id)
-    if call is None or call.status == CallStatus.DRAFT:
-        abort(404)
-    return call
 
 
 def _run_or_404(run_id: int) -> SelectionRun:
@@ -127,7 +120,7 @@ def index() -> str:
 @bp.route("/runde/<int:call_id>/beregn", methods=["POST"])
 @requires(Permission.RUN_SELECTION)
 def start(call_id: int) -> ResponseReturnValue:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     form = StartRunForm()
     if not form.validate_on_submit():
         flash(
@@ -402,7 +395,7 @@ def relax(proposal_id: int, index: int) -> ResponseReturnValue:
     new = services.start_run(
         db.session(),
         _me(),
-        _call_or_404(run.call_id),
+        call_or_404(run.call_id),
         targets,
         label=relaxations[index]["text"]["da"],
         kind=RunKind.RELAXATION,
@@ -469,7 +462,7 @@ def present(proposal_id: int) -> ResponseReturnValue:
 @bp.route("/runde/<int:call_id>/moede")
 @requires(Permission.REVIEW_SELECTION)
 def meeting(call_id: int) -> str:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     shown = services.presented(db.session(), call.id)
     context = _proposal_context(_proposal_or_404(shown.proposal_id)) if shown else {}
     context.update(call=call, shown=shown)
@@ -500,7 +493,7 @@ def decide(proposal_id: int) -> ResponseReturnValue:
 @bp.route("/runde/<int:call_id>/beslutningsreferat.pdf")
 @requires(Permission.REVIEW_SELECTION)
 def decision_pdf(call_id: int) -> ResponseReturnValue:
-    call = _call_or_404(call_id)
+    call = call_or_404(call_id)
     decision = services.decision_of(db.session(), call.id)
     if decision is None:
         abort(404)
