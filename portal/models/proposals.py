@@ -68,6 +68,8 @@ class SelectionRun(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
+    # What the solver last reported while running: {"gap": …, "objective": …, "bound": …}.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
 
     proposals: Mapped[list[SelectionProposal]] = relationship(
