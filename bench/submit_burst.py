@@ -10,10 +10,12 @@ is given. The a-kasser of the reference data are topped up with made-up ones to 
 signatory (signed in through a server-side session, as a login makes it) and a complete
 application in one open call. Every client first opens its submit page, then all post at once.
 
+The background worker (`flask --app portal worker`) runs beside the server, as in production:
+the submission commits and answers, the worker renders and mails the receipts afterwards.
 Prints the submit requests' p50/p95/max seconds (queueing behind the other submissions
-included: the workers take a few at a time, each rendering its receipt PDF), the burst's wall
-time and the number of answers that were not 2xx/3xx; then checks that each a-kasse has one
-version and one receipt. Everything is bounded: one request waits at most --timeout seconds and
+included), the burst's wall time, the number of answers that were not 2xx/3xx, and how long
+until the worker had mailed every receipt; then checks that each a-kasse has one version, one
+receipt and one receipt mail. Everything is bounded: one request waits at most --timeout seconds and
 the server is killed at the end.
 """
 
@@ -116,6 +118,7 @@ def arrange(url: str, funds: int, workdir: Path) -> tuple[Any, list[tuple[int, s
             "DATABASE_URL": url,
             "OUTBOX_DIR": str(workdir / "outbox"),
             "UPLOAD_DIR": str(workdir / "uploads"),
+            "QUEUE_URL": f"sqlite:///{workdir / 'queue.sqlite'}",
         }
     )
     one_hash_per_password()
@@ -133,11 +136,12 @@ def arrange(url: str, funds: int, workdir: Path) -> tuple[Any, list[tuple[int, s
     return app, clients
 
 
-def check(app: Any, clients: list[tuple[int, str]]) -> tuple[int, int]:
-    """How many of the applications have exactly one version, and how many receipts exist."""
+def check(app: Any, clients: list[tuple[int, str]]) -> tuple[int, int, int]:
+    """How many of the applications have exactly one version, how many receipts exist and how
+    many receipt mails were sent."""
     from sqlalchemy import func, select
 
-    from portal.models import ApplicationVersion, StoredFile
+    from portal.models import ApplicationVersion, AuditEvent, StoredFile
 
     ids = [app_id for app_id, _ in clients]
     with app.extensions["db_sessionmaker"]() as db:
@@ -151,7 +155,12 @@ def check(app: Any, clients: list[tuple[int, str]]) -> tuple[int, int]:
         receipts = db.scalar(
             select(func.count()).select_from(StoredFile).where(StoredFile.kind == "receipt")
         )
-    return sum(1 for n in per_app.values() if n == 1), int(receipts or 0)
+        mailed = db.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "mail.receipt_sent")
+        )
+    return sum(1 for n in per_app.values() if n == 1), int(receipts or 0), int(mailed or 0)
 
 
 def main() -> None:
@@ -179,6 +188,7 @@ def main() -> None:
         server = LiveServer(url, workdir, workers=args.workers)
         try:
             server.start()
+            server.start_worker()
             jobs = []
             for app_id, token in clients:
                 browser = server.signed_in(token)
@@ -195,10 +205,14 @@ def main() -> None:
             replies = at_once([partial(b.post, u, f) for b, u, f in jobs])
             burst = time.perf_counter() - burst_started
             cpu = server.cpu_seconds() - cpu_before
+            deadline = burst_started + args.timeout
+            while check(app, clients)[2] < args.funds and time.perf_counter() < deadline:
+                time.sleep(0.25)
+            all_mailed = time.perf_counter() - burst_started
         finally:
             server.stop()
         errors = server.errors_logged()
-        one_version, receipts = check(app, clients)
+        one_version, receipts, mailed = check(app, clients)
         app.extensions["db_engine"].dispose()
 
     seconds = [r.seconds for r in replies]
@@ -218,9 +232,10 @@ def main() -> None:
     )
     print()
     print(f"applications with exactly one version: {one_version}/{args.funds}")
-    print(f"receipts kept: {receipts}")
+    print(f"receipts kept: {receipts}; receipt mails sent: {mailed}")
+    print(f"every receipt mailed by the worker {all_mailed:.1f} s after the burst began")
     print(f"server CPU during the burst: {cpu:.1f} s, {cpu / len(replies):.2f} s per submission")
-    if failed or errors or one_version != args.funds or receipts != args.funds:
+    if failed or errors or {one_version, receipts, mailed} != {args.funds}:
         sys.exit(1)
 
 

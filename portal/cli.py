@@ -196,7 +196,7 @@ def reconcile_uploads_command(delete: bool, min_age_minutes: int) -> None:
 @with_appcontext
 @click.option("--workers", default=2, type=click.IntRange(min=1, max=32), show_default=True)
 def worker_command(workers: int) -> None:
-    """Run the background worker: optimizer runs from the queue (FLASK_QUEUE_URL)."""
+    """Run the background worker: receipts and optimizer runs from the queue (FLASK_QUEUE_URL)."""
     from huey.consumer import Consumer
 
     from portal.proposals.jobs import reap_stale_runs

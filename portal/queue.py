@@ -10,7 +10,7 @@
 * `redis://…`: Redis (install the `redis` package).
 
 Workers run with `flask --app portal worker`. Tasks are registered on the app's Huey instance
-by the areas that own them (`portal.proposals.jobs.register`).
+by the areas that own them (`portal.applications.jobs`: receipts; `portal.proposals.jobs`: runs).
 """
 
 from __future__ import annotations
@@ -55,9 +55,11 @@ def make_huey(url: str | None, instance_path: str) -> Huey:
 def init_app(app: Flask) -> None:
     huey = make_huey(app.config.get("QUEUE_URL"), app.instance_path)
     app.extensions["huey"] = huey
-    from portal.proposals import jobs
+    from portal.applications import jobs as application_jobs
+    from portal.proposals import jobs as proposal_jobs
 
-    jobs.register(app, huey)
+    application_jobs.register(app, huey)
+    proposal_jobs.register(app, huey)
 
 
 def huey() -> Huey:

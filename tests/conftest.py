@@ -111,6 +111,17 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app.extensions["db_engine"].dispose()
 
 
+def run_queued_tasks(app: Flask) -> int:
+    """Execute what is waiting in the app's queue the way the worker does (Huey's own dequeue
+    and execute, in this process); returns how many tasks ran."""
+    huey = app.extensions["huey"]
+    ran = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        ran += 1
+    return ran
+
+
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

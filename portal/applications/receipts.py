@@ -112,10 +112,17 @@ def stored_receipt(db: Session, version: ApplicationVersion) -> StoredFile | Non
     )
 
 
-def mail_receipt(
-    db: Session, config: Mapping[str, object], version: ApplicationVersion, receipt: StoredFile
-) -> bool:
-    """E-mail the receipt after the commit; a failure is logged and reported, never fatal."""
+@dataclass(frozen=True)
+class ReceiptMail:
+    version_id: int
+    recipients: list[str]
+    subject: str
+    body: str
+    attachment: tuple[str, str, bytes]
+
+
+def receipt_mail(db: Session, version: ApplicationVersion, receipt: StoredFile) -> ReceiptMail:
+    """The receipt's e-mail, composed from the database (sending it needs none)."""
     app = version.application
     signer = db.get(User, version.submitted_by_id)
     recipients = sorted(
@@ -133,16 +140,35 @@ def mail_receipt(
         n=version.number,
         hash=version.content_hash,
     )
+    return ReceiptMail(
+        version.id,
+        recipients,
+        subject,
+        body,
+        (receipt.filename, "application/pdf", receipt.content),
+    )
+
+
+def send_receipt_mail(config: Mapping[str, object], mail: ReceiptMail) -> bool:
+    """Send it (SMTP or the outbox); a failure is logged and reported, never fatal."""
     try:
-        send_mail(
-            config,
-            recipients,
-            subject,
-            body,
-            [(receipt.filename, "application/pdf", receipt.content)],
-        )
+        send_mail(config, mail.recipients, mail.subject, mail.body, [mail.attachment])
     except OSError:
-        log.exception("receipt mail failed for version %s", version.id)
+        log.exception("receipt mail failed for version %s", mail.version_id)
         return False
-    audit.record(db, None, "mail.receipt_sent", version, recipients=len(recipients))
+    return True
+
+
+def record_receipt_mailed(db: Session, version: ApplicationVersion, mail: ReceiptMail) -> None:
+    audit.record(db, None, "mail.receipt_sent", version, recipients=len(mail.recipients))
+
+
+def mail_receipt(
+    db: Session, config: Mapping[str, object], version: ApplicationVersion, receipt: StoredFile
+) -> bool:
+    """Compose, send and audit in the caller's transaction (seeding, tests)."""
+    mail = receipt_mail(db, version, receipt)
+    if not send_receipt_mail(config, mail):
+        return False
+    record_receipt_mailed(db, version, mail)
     return True

@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, db
 from portal.access import Permission, can, can_edit_application, requires
-from portal.applications import receipts, rules, services, uploads
+from portal.applications import jobs, receipts, rules, services, uploads
 from portal.applications.forms import (
     AttachmentForm,
     SubmitForm,
@@ -405,20 +405,25 @@ def submit(app_id: int) -> ResponseReturnValue:
 
 
 def _submit(app: Application, revision: int) -> ApplicationVersion:
-    """Submit, keep the receipt, commit; then mail it and say what happened, once."""
+    """Submit and commit; the receipt is rendered and mailed by the worker (or here, when the
+    queue cannot take it). Says what happened, once."""
     session = db.session()
     try:
         version = services.submit(session, current_user.user, app, revision)
-        draft = receipts.receipt_draft(session, version)
         session.commit()
     except (IntegrityError, StaleDataError) as race:
         session.rollback()
         raise ApplicationError("stale") from race
-    # The PDF is rendered with no transaction open, then kept in a short one of its own.
-    receipt = receipts.keep_receipt(session, draft, receipts.render_receipt(draft))
-    session.commit()
-    if receipts.mail_receipt(session, current_app.config, version, receipt):
-        session.commit()
+    if jobs.enqueue(version.id):
+        flash(
+            _(
+                "Ansøgningen er indsendt som version %(n)d. Kvitteringen sendes pr. e-mail om "
+                "et øjeblik, og I kan hente den her på siden.",
+                n=version.number,
+            ),
+            "success",
+        )
+    elif jobs.deliver(version.id):
         flash(
             _(
                 "Ansøgningen er indsendt som version %(n)d. Kvitteringen er sendt pr. e-mail.",

@@ -67,6 +67,7 @@ WORKERS = 4
 SERVER_START_SECONDS = 90  # boot with the app preloaded: a few seconds, more on a busy machine
 REQUEST_TIMEOUT = 90  # one request, queueing behind the others included
 BARRIER_SECONDS = 60
+RECEIPTS_SECONDS = 180  # the worker renders 25 receipt PDFs after the burst
 T = TypeVar("T")
 
 
@@ -99,6 +100,7 @@ class LiveServer:
         self.upload_dir = workdir / "uploads"
         self.outbox_dir = workdir / "outbox"
         self.process: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
         self.base = ""
         self._starts = 0
@@ -111,6 +113,7 @@ class LiveServer:
                 "FLASK_SECRET_KEY": self.secret_key,
                 "FLASK_OUTBOX_DIR": str(self.outbox_dir),
                 "FLASK_UPLOAD_DIR": str(self.upload_dir),
+                "FLASK_QUEUE_URL": f"sqlite:///{self.workdir / 'queue.sqlite'}",
                 "FLASK_SESSION_COOKIE_SECURE": "false",
                 "PYTHONUNBUFFERED": "1",
             }
@@ -178,8 +181,28 @@ class LiveServer:
             time.sleep(0.1)
         raise AssertionError(f"gunicorn not ready in {SERVER_START_SECONDS} s:\n{self.log_tail()}")
 
+    def start_worker(self) -> None:
+        """The background worker (`flask --app portal worker`) on the server's database and
+        queue, as production runs it beside the web server; killed with the server."""
+        assert self.worker is None, "the worker runs already"
+        with open(self.workdir / "worker.log", "ab") as log:
+            self.worker = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "portal", "worker", "--workers", "2"],
+                cwd=ROOT,
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
     def kill(self) -> None:
         """SIGKILL to the whole process group: no worker finishes its request."""
+        if self.worker is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait(timeout=30)
+            self.worker = None
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -803,6 +826,7 @@ def test_twenty_five_funds_submit_at_once(
     apps = [complete_application(db, call, s) for s in signatories]
     tokens = [session_token(db, s) for s in signatories]
     server = serve()
+    server.start_worker()
     jobs = []
     for app, token in zip(apps, tokens, strict=True):
         browser = server.signed_in(token)
@@ -827,9 +851,22 @@ def test_twenty_five_funds_submit_at_once(
         )
     )
     assert sorted(v.application_id for v in versions) == sorted(a.id for a in apps)
+
+    # The worker, running beside the server all along, keeps one receipt per version and
+    # mails each once.
+    def all_mailed() -> bool:
+        fresh(db)
+        return audit_actions(db)["mail.receipt_sent"] >= 25
+
+    deadline = time.monotonic() + RECEIPTS_SECONDS
+    while not all_mailed():
+        assert time.monotonic() < deadline, (server.workdir / "worker.log").read_text()
+        time.sleep(0.5)
     receipts = Counter(
         db.scalars(select(StoredFile.version_id).where(StoredFile.kind == "receipt"))
     )
     assert receipts == Counter({v.id: 1 for v in versions})
-    assert audit_actions(db)["application.submitted"] == 25
+    actions = audit_actions(db)
+    assert actions["application.submitted"] == 25 and actions["mail.receipt_sent"] == 25
+    assert len(list(server.outbox_dir.glob("*.eml"))) == 25
     assert audit.verify(db).ok

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.applications import deadlines
+from portal.applications import jobs as receipt_jobs
 from portal.applications import services as applications
 from portal.mail import list_outbox
 from portal.models import (
@@ -28,7 +29,7 @@ from portal.models import (
     StoredFile,
     utcnow,
 )
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, run_queued_tasks
 from tests.portal.helpers import complete_application, draft_data, draft_form, open_call, pdf_bytes
 
 
@@ -130,16 +131,62 @@ def test_signatory_submits_version_with_hash_receipt_and_mail(
     login(client, signatory.email)
     page = _submit(client, application).get_data(as_text=True)
     assert "Ansøgningen er indsendt som version 1" in page
+    assert "Kvitteringen sendes pr. e-mail om et øjeblik" in page
     [version] = _versions(db)
     assert version.content_hash == applications.content_hash(version.content)
     assert version.content_hash in page
     assert db.get(Application, application.id).status == ApplicationStatus.SUBMITTED
+    # The request left the receipt to the worker: nothing rendered or mailed yet.
+    assert db.scalar(select(StoredFile).where(StoredFile.version_id == version.id)) is None
+    assert list_outbox(app.config["OUTBOX_DIR"]) == []
+
+    assert run_queued_tasks(app) == 1
+    db.expire_all()
     receipt = db.scalar(select(StoredFile).where(StoredFile.version_id == version.id))
     assert receipt.content.startswith(b"%PDF")
     [mail] = list_outbox(app.config["OUTBOX_DIR"])
     assert "Kvittering" in mail.subject and signatory.email in mail.to
     actions = db.scalars(select(AuditEvent.action)).all()
-    assert "application.submitted" in actions and "mail.receipt_sent" in actions
+    assert "application.submitted" in actions and actions.count("mail.receipt_sent") == 1
+
+
+def test_receipt_task_twice_keeps_one_receipt_and_mails_once(
+    client, db, app, call, drafter, signatory
+) -> None:
+    application = complete_application(db, call, drafter)
+    login(client, signatory.email)
+    _submit(client, application)
+    [version] = _versions(db)
+    # The a-kasse fetches the receipt before the worker ran: made on demand and kept.
+    early = client.get(f"/ansoegning/{application.id}/version/1/kvittering.pdf")
+    assert early.data.startswith(b"%PDF")
+    with app.app_context():
+        assert receipt_jobs.deliver(version.id) is True
+        assert receipt_jobs.deliver(version.id) is True
+    run_queued_tasks(app)
+    db.expire_all()
+    kept = db.scalars(select(StoredFile).where(StoredFile.version_id == version.id)).all()
+    assert [k.content for k in kept] == [early.data]
+    assert len(list_outbox(app.config["OUTBOX_DIR"])) == 1
+    actions = db.scalars(select(AuditEvent.action)).all()
+    assert actions.count("mail.receipt_sent") == 1
+
+
+def test_submission_without_a_queue_renders_and_mails_in_the_request(
+    client, db, app, call, drafter, signatory, tmp_path: Path
+) -> None:
+    application = complete_application(db, call, drafter)
+    # A queue that cannot be opened (its file is a folder now): the submission still stands
+    # and the receipt is made in the request.
+    queue_file = tmp_path / "queue.sqlite"
+    queue_file.unlink()
+    queue_file.mkdir()
+    login(client, signatory.email)
+    page = _submit(client, application).get_data(as_text=True)
+    assert "Kvitteringen er sendt pr. e-mail." in page
+    [version] = _versions(db)
+    assert db.scalar(select(StoredFile).where(StoredFile.version_id == version.id)) is not None
+    assert len(list_outbox(app.config["OUTBOX_DIR"])) == 1
 
 
 def test_receipt_pdf_text_holds_the_hash(

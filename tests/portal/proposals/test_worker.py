@@ -13,14 +13,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal import create_app
 from portal import db as portal_db
-from portal.models import RunKind, RunStatus, SelectionRun, utcnow
+from portal.mail import list_outbox
+from portal.models import Role, RunKind, RunStatus, SelectionRun, StoredFile, utcnow
 from portal.proposals import jobs, services
 from portal.proposals.problem import problem_hash
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, csrf_token, login
+from tests.portal.helpers import complete_application, open_call
 from tests.portal.proposals.arrange import selected_ids, signed_in, token
 from tests.portal.proposals.worker import (
     Worker,
@@ -207,3 +209,24 @@ def test_a_killed_worker_leaves_its_run_failed(app, db, trin3, worker: Worker) -
     assert "Fejlet." in html
     assert "Beregningen stoppede, fordi arbejdsprocessen blev afbrudt. Start den igen." in html
     assert "Kør igen" in html and 'http-equiv="refresh"' not in html
+
+
+def test_the_worker_renders_and_mails_a_submitted_receipt(app, db, make_user, worker: Worker):
+    """The submission answers at once; the worker process keeps the receipt and mails it."""
+    call = open_call(db)
+    signatory = make_user(Role.SIGNATORY, "HK", email="tegner@hk.dk")
+    application = complete_application(db, call, signatory)
+    client = app.test_client()
+    login(client, signatory.email)
+    page = client.get(f"/ansoegning/{application.id}/indsend").get_data(as_text=True)
+    client.post(
+        f"/ansoegning/{application.id}/indsend",
+        data={"revision": str(application.revision), "csrf_token": csrf_token(page)},
+    )
+    [mail] = wait_for(
+        lambda: list_outbox(app.config["OUTBOX_DIR"]), worker, "the receipt mail in the outbox"
+    )
+    assert "Kvittering" in mail.subject and "tegner@hk.dk" in mail.to
+    db.rollback()
+    kept = db.scalars(select(StoredFile).where(StoredFile.kind == "receipt")).all()
+    assert len(kept) == 1 and kept[0].content.startswith(b"%PDF")
