@@ -33,6 +33,8 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_SENDER = "forsoegsportalen@star.example.dk"
+    # Shown in the footer as the address for help and contact.
+    SUPPORT_EMAIL = "forsoegsportalen@star.example.dk"
     OUTBOX_DIR: str | None = None  # None = `outbox/` in the instance folder
     UPLOAD_DIR: str | None = None  # None = `uploads/` in the instance folder
     # Background work (Huey): None = an SQLite queue file in the instance folder; or

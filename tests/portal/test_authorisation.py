@@ -56,6 +56,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("accounts.change_password", "GET"): Rule(EVERYONE),
     ("accounts.change_password", "POST"): Rule(EVERYONE),
     ("home.index", "GET"): Rule(EVERYONE),
+    ("home.accessibility", "GET"): PUBLIC,
     ("applications.index", "GET"): Rule(FUND),
     ("applications.edit", "GET"): Rule(FUND),
     ("applications.edit", "POST"): Rule(FUND),
