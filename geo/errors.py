@@ -44,12 +44,20 @@ class UnknownKeyError(GeoError):
 
 @dataclass(frozen=True)
 class CSVProblem:
-    """One problem on one line of an imported CSV file."""
+    """One problem on one line of an imported CSV file.
+
+    ``code`` names the kind of problem for callers that word it themselves
+    (``missing_columns``, ``unknown_fund``, ``unknown_municipality``, ``bad_year``,
+    ``not_a_number``, ``negative``, ``duplicate``); ``first_line`` is the earlier line a
+    duplicate repeats.
+    """
 
     line: int
     key: str
     value: str
     message: str
+    code: str = ""
+    first_line: int | None = None
 
     def __str__(self) -> str:
         return f"linje {self.line}: {self.message} ({self.key}={self.value!r})"

@@ -19,9 +19,10 @@ over municipalities by population tilted by urbanity, and the table sums to N ex
 to floating point). Every row is labelled ``source = "modelleret"``.
 
 Real figures replace the model from a CSV ``fund_id,municipality_code,year,inflow``
-(:func:`parse_inflow_csv`), validated whole: any error and nothing is used. A fund present
-in the file is taken entirely from the file (municipalities it does not list count 0, as in a
-register extract) with ``source = "indberettet"``; funds absent from it stay modelled.
+(:func:`parse_inflow_csv`; comma or another separator), validated whole: any error and nothing
+is used. A fund present in the file is taken entirely from the file (municipalities it does not
+list count 0, as in a register extract) with ``source = "indberettet"``; funds absent from it
+stay modelled.
 """
 
 from __future__ import annotations
@@ -104,14 +105,19 @@ def model_inflow(
 
 
 def parse_inflow_csv(
-    text: str, *, fund_ids: Collection[str], municipality_codes: Collection[str]
+    text: str,
+    *,
+    fund_ids: Collection[str],
+    municipality_codes: Collection[str],
+    delimiter: str = ",",
 ) -> pd.DataFrame:
     """Validate an inflow CSV as a whole; raise :class:`InflowCSVError` listing every problem.
 
-    Codes may be 3 or 4 digits (``0101``). Returns ``fund_id, municipality_code, year,
-    inflow`` rows.
+    Codes may be 3 or 4 digits (``0101``). ``delimiter`` is the separator between values
+    (``;`` in a Danish spreadsheet's CSV). Problems name the line of the file (blank lines
+    count). Returns ``fund_id, municipality_code, year, inflow`` rows.
     """
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InflowCSVError(
@@ -119,15 +125,17 @@ def parse_inflow_csv(
                 CSVProblem(
                     1,
                     "kolonner",
-                    ",".join(reader.fieldnames or []),
+                    delimiter.join(reader.fieldnames or []),
                     f"mangler kolonnerne {', '.join(missing)}",
+                    "missing_columns",
                 )
             ]
         )
     rows: list[dict[str, object]] = []
     problems: list[CSVProblem] = []
     seen: dict[tuple[str, str, int], int] = {}
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the physical line, so blank lines and line breaks count
         row, row_problems = _parse_row(line, raw, fund_ids, municipality_codes)
         problems += row_problems
         if row is not None:
@@ -139,6 +147,8 @@ def parse_inflow_csv(
                         "række",
                         ",".join(map(str, key)),
                         f"samme a-kasse, kommune og år som linje {seen[key]}",
+                        "duplicate",
+                        seen[key],
                     )
                 )
             seen.setdefault(key, line)
@@ -195,20 +205,28 @@ def _parse_row(
     fund = values["fund_id"]
     code = normalise_code(values["municipality_code"])
     if fund not in fund_ids:
-        problems.append(CSVProblem(line, "fund_id", fund, "ukendt a-kasse"))
+        problems.append(CSVProblem(line, "fund_id", fund, "ukendt a-kasse", "unknown_fund"))
     if code not in codes:
         problems.append(
-            CSVProblem(line, "municipality_code", values["municipality_code"], "ukendt kommunekode")
+            CSVProblem(
+                line,
+                "municipality_code",
+                values["municipality_code"],
+                "ukendt kommunekode",
+                "unknown_municipality",
+            )
         )
     year = values["year"]
     if not (year.isdigit() and len(year) == 4):
-        problems.append(CSVProblem(line, "year", year, "år skal være fire cifre"))
+        problems.append(CSVProblem(line, "year", year, "år skal være fire cifre", "bad_year"))
     inflow = _number(values["inflow"])
     if inflow is None:
-        problems.append(CSVProblem(line, "inflow", values["inflow"], "tilgang skal være et tal"))
+        problems.append(
+            CSVProblem(line, "inflow", values["inflow"], "tilgang skal være et tal", "not_a_number")
+        )
     elif inflow < 0:
         problems.append(
-            CSVProblem(line, "inflow", values["inflow"], "tilgang må ikke være negativ")
+            CSVProblem(line, "inflow", values["inflow"], "tilgang må ikke være negativ", "negative")
         )
     if problems:
         return None, problems

@@ -20,6 +20,14 @@ Strategy (HiGHS), chosen by the size of the model:
   (C) If that is not close enough, solve the full model from (B)'s solution for the remaining
   time. The reported bound is the better of (A) and (C).
 * otherwise: one solve with HiGHS's defaults.
+
+Progress: ``solve_problem`` and ``solve_model`` take an optional ``progress`` callable that gets a
+:class:`Progress` (incumbent objective, proven bound, gap) whenever the solve improves either, for
+a caller that shows a solve under way. HiGHS reports through its MIP callbacks (a new incumbent;
+the periodic interrupt check, which carries the current dual bound). Only valid figures for the
+whole problem are reported: in the decomposition, (A) contributes its bound only (its solutions
+are not selections), (B) its incumbents only (its bound holds for the fixed fund set only), (C)
+both. CBC, and a highspy without the callback API, report nothing while solving.
 """
 
 from __future__ import annotations
@@ -57,6 +65,28 @@ QUIET_HEURISTICS: Mapping[str, Any] = {
     "mip_heuristic_run_rens": False,
     "mip_heuristic_run_root_reduced_cost": False,
 }
+
+
+# The solver's raw report for the model being solved: incumbent objective and dual bound, each
+# None or not finite when there is none yet.
+Reporter = Callable[[float | None, float | None], None]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A solve under way: the best selection found so far (``objective``, the contract's
+    objective), the best proven lower bound on the optimum (``bound``) and the relative gap between
+    them, measured as in the proposal (see :func:`relative_gap`)."""
+
+    objective: float
+    bound: float
+    gap: float
+
+    def to_json(self) -> dict[str, float]:
+        return {"gap": self.gap, "objective": self.objective, "bound": self.bound}
+
+
+ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass(frozen=True)
@@ -97,11 +127,23 @@ class _QuietHighs(highspy.Highs):
 class QuietHiGHS(pulp.HiGHS):  # type: ignore[misc]
     """``pulp.HiGHS`` on a silent HiGHS instance (see ``_QuietHighs``), optionally started from a
     known feasible solution (``start``: variable name -> value). Use it for every HiGHS solve in
-    this project, the benchmark's naive baseline too: a plain ``pulp.HiGHS`` prints the banner."""
+    this project, the benchmark's naive baseline too: a plain ``pulp.HiGHS`` prints the banner.
 
-    def __init__(self, start: Mapping[str, float] | None = None, **options: Any) -> None:
+    ``on_report(objective, bound)`` is called whenever HiGHS reports MIP progress (see
+    :func:`_listen`). An exception from it interrupts the solve and is raised once HiGHS has
+    returned: HiGHS itself would turn it into a failed solve.
+    """
+
+    def __init__(
+        self,
+        start: Mapping[str, float] | None = None,
+        on_report: Reporter | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.start = dict(start or {})
+        self.on_report = on_report
+        self.report_error: Exception | None = None
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         # PuLP's own version creates a plain ``highspy.Highs()``, which prints the banner.
@@ -117,7 +159,19 @@ class QuietHiGHS(pulp.HiGHS):  # type: ignore[misc]
         for key, value in {**settings, **self.optionsDict}.items():
             if value is not None:
                 highs.setOptionValue(key, value)
+        if self.on_report is not None:
+            _listen(highs, self._report)
         lp.solverModel = highs
+
+    def _report(self, event: Any) -> None:
+        if self.on_report is None or self.report_error is not None:
+            return
+        data = event.data_out
+        try:
+            self.on_report(float(data.mip_primal_bound), float(data.mip_dual_bound))
+        except Exception as error:  # noqa: BLE001 - raised in callSolver, after HiGHS returned
+            self.report_error = error
+            event.interrupt()
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         if self.start:
@@ -128,6 +182,19 @@ class QuietHiGHS(pulp.HiGHS):  # type: ignore[misc]
             value = np.array([c[1] for c in columns], dtype=np.float64)
             lp.solverModel.setSolution(len(columns), index, value)
         super().callSolver(lp)
+        if self.report_error is not None:
+            raise self.report_error
+
+
+def _listen(highs: highspy.Highs, report: Callable[[Any], None]) -> None:
+    """Subscribe ``report`` to HiGHS's MIP progress: each new incumbent, and the periodic
+    interrupt check (a few times a second while branching), which carries the current dual
+    bound. Both events' ``data_out`` hold ``mip_primal_bound`` (the incumbent's objective) and
+    ``mip_dual_bound``. highspy before 1.8 has no subscription API: then nothing is reported."""
+    for name in ("cbMipImprovingSolution", "cbMipInterrupt"):
+        channel = getattr(highs, name, None)
+        if channel is not None:
+            channel.subscribe(report)
 
 
 # --- one run -----------------------------------------------------------------------------------
@@ -141,9 +208,11 @@ def run(
     gap: float = SOLVER_GAP,
     start: Mapping[str, float] | None = None,
     options: Mapping[str, Any] | None = None,
+    on_report: Reporter | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> SolveOutcome:
-    """Solve ``model`` once; ``start`` maps variable names to a feasible start (HiGHS only)."""
+    """Solve ``model`` once; ``start`` maps variable names to a feasible start, ``on_report``
+    receives the solver's reports while it runs (both HiGHS only)."""
     if solver not in SOLVERS:
         raise SolverError(
             f"ukendt solver '{solver}'; brug {' eller '.join(SOLVERS)}",
@@ -151,7 +220,7 @@ def run(
         )
     started = clock()
     if solver == "highs":
-        bound = _run_highs(model, max(time_limit, 0.01), gap, start, options or {})
+        bound = _run_highs(model, max(time_limit, 0.01), gap, start, options or {}, on_report)
     else:
         bound = _run_cbc(model, max(time_limit, 1.0), gap)
     return _outcome(model, bound, clock() - started, gap)
@@ -163,9 +232,11 @@ def _run_highs(
     gap: float,
     start: Mapping[str, float] | None,
     options: Mapping[str, Any],
+    on_report: Reporter | None = None,
 ) -> float | None:
     engine = QuietHiGHS(
         start=start,
+        on_report=on_report,
         msg=False,
         timeLimit=time_limit,
         gapRel=gap,
@@ -271,13 +342,16 @@ def solve_problem(
     time_limit: float = 30.0,
     solver: str = "highs",
     gap: float = OPTIMALITY_GAP,
+    progress: ProgressCallback | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[Model, SolveOutcome]:
     """Build the model and solve it with the strategy that suits its size."""
     started = clock()
     model = build_model(problem)
     remaining = time_limit - (clock() - started)
-    outcome = solve_model(model, time_limit=remaining, solver=solver, gap=gap, clock=clock)
+    outcome = solve_model(
+        model, time_limit=remaining, solver=solver, gap=gap, progress=progress, clock=clock
+    )
     return model, replace(outcome, seconds=clock() - started)
 
 
@@ -287,16 +361,63 @@ def solve_model(
     time_limit: float,
     solver: str = "highs",
     gap: float = OPTIMALITY_GAP,
+    progress: ProgressCallback | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> SolveOutcome:
-    """Solve a built model (also after bounds or cuts were changed, see alternatives)."""
+    """Solve a built model (also after bounds or cuts were changed, see alternatives);
+    ``progress`` gets the solve's :class:`Progress` while it runs (HiGHS only) and at its end."""
     solver_gap = min(gap, SOLVER_GAP) if gap <= OPTIMALITY_GAP else gap
+    tracker = _Tracker(progress) if progress is not None else None
     if solver != "highs":
-        return run(model, time_limit=time_limit, solver=solver, gap=solver_gap, clock=clock)
-    if model.problem.granularity == "municipality" and len(model.y) > len(model.x):
-        return _decomposed(model, time_limit, solver_gap, clock)
-    options = QUIET_HEURISTICS if _binaries(model) <= SMALL_BINARIES else {}
-    return run(model, time_limit=time_limit, gap=solver_gap, options=options, clock=clock)
+        outcome = run(model, time_limit=time_limit, solver=solver, gap=solver_gap, clock=clock)
+    elif model.problem.granularity == "municipality" and len(model.y) > len(model.x):
+        outcome = _decomposed(model, time_limit, solver_gap, clock, tracker)
+    else:
+        options = QUIET_HEURISTICS if _binaries(model) <= SMALL_BINARIES else {}
+        on_report = tracker.report if tracker is not None else None
+        outcome = run(
+            model,
+            time_limit=time_limit,
+            gap=solver_gap,
+            options=options,
+            on_report=on_report,
+            clock=clock,
+        )
+    if tracker is not None:  # the final figures, which the last callback may not have carried
+        tracker.report(outcome.objective, outcome.bound)
+    return outcome
+
+
+class _Tracker:
+    """The solver's reports as :class:`Progress` for the caller: finite values only, the best
+    objective and the best bound so far (one strategy step may report a weaker one than an
+    earlier step), the bound capped at the objective as in the proposal, and a call only when
+    the figures changed (HiGHS's interrupt check repeats them a few times a second)."""
+
+    def __init__(self, progress: ProgressCallback) -> None:
+        self.progress = progress
+        self.objective = math.inf
+        self.bound = -math.inf
+        self.last: Progress | None = None
+
+    def report(self, objective: float | None, bound: float | None) -> None:
+        if objective is not None and math.isfinite(objective):
+            self.objective = min(self.objective, objective)
+        if bound is not None and math.isfinite(bound):
+            self.bound = max(self.bound, bound)
+        if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
+            return
+        bound = min(self.bound, self.objective)
+        current = Progress(self.objective, bound, relative_gap(self.objective, bound))
+        if current != self.last:
+            self.last = current
+            self.progress(current)
+
+    def bound_only(self, _objective: float | None, bound: float | None) -> None:
+        self.report(None, bound)
+
+    def objective_only(self, objective: float | None, _bound: float | None) -> None:
+        self.report(objective, None)
 
 
 def _binaries(model: Model) -> int:
@@ -305,7 +426,11 @@ def _binaries(model: Model) -> int:
 
 
 def _decomposed(
-    model: Model, time_limit: float, gap: float, clock: Callable[[], float]
+    model: Model,
+    time_limit: float,
+    gap: float,
+    clock: Callable[[], float],
+    tracker: _Tracker | None = None,
 ) -> SolveOutcome:
     started = clock()
 
@@ -313,17 +438,37 @@ def _decomposed(
         return time_limit - (clock() - started)
 
     # The relaxation is small: solve it tightly, its bound is what the gap is measured against.
-    lower = _aggregated_relaxation(model, 0.5 * time_limit, SOLVER_GAP, clock)
+    lower = _aggregated_relaxation(
+        model, 0.5 * time_limit, SOLVER_GAP, clock, tracker.bound_only if tracker else None
+    )
     if lower.status == "infeasible" or lower.values is None:
         return replace(lower, seconds=clock() - started)
     bound = lower.bound if lower.bound is not None else -math.inf
+    if tracker is not None:
+        tracker.bound_only(None, bound)
     with _fixed_funds(model, lower.values):
         target = {"objective_target": bound + gap * abs(bound)}
-        fixed = run(model, time_limit=0.5 * left(), gap=gap, options=target, clock=clock)
+        fixed = run(
+            model,
+            time_limit=0.5 * left(),
+            gap=gap,
+            options=target,
+            on_report=tracker.objective_only if tracker else None,
+            clock=clock,
+        )
+    if tracker is not None:
+        tracker.objective_only(fixed.objective, None)
     best = _better(fixed, None)
     if best is None or relative_gap(best.objective or 0.0, bound) > gap:
         start = best.values if best is not None else None
-        full = run(model, time_limit=left(), gap=gap, start=start, clock=clock)
+        full = run(
+            model,
+            time_limit=left(),
+            gap=gap,
+            start=start,
+            on_report=tracker.report if tracker else None,
+            clock=clock,
+        )
         if full.status == "infeasible":  # the relaxation was feasible, the problem is not
             return replace(full, seconds=clock() - started)
         best = _better(full, best)
@@ -338,7 +483,11 @@ def _decomposed(
 
 
 def _aggregated_relaxation(
-    model: Model, time_limit: float, gap: float, clock: Callable[[], float]
+    model: Model,
+    time_limit: float,
+    gap: float,
+    clock: Callable[[], float],
+    on_report: Reporter | None = None,
 ) -> SolveOutcome:
     """Step (A): the (fund, region) relaxation; its values are named as in ``model``."""
     aggregated = build_model(replace(model.problem, granularity="region"), cover=False)
@@ -349,7 +498,12 @@ def _aggregated_relaxation(
         add_nogood(aggregated, funds)
     with _relaxed_coverage(aggregated):
         lower = run(
-            aggregated, time_limit=time_limit, gap=gap, options=QUIET_HEURISTICS, clock=clock
+            aggregated,
+            time_limit=time_limit,
+            gap=gap,
+            options=QUIET_HEURISTICS,
+            on_report=on_report,
+            clock=clock,
         )
     if lower.values is None:
         return lower

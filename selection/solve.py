@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from selection import text
 from selection.alternatives import find_alternatives
 from selection.diagnose import diagnose
-from selection.engine import OPTIMALITY_GAP, solve_problem
+from selection.engine import OPTIMALITY_GAP, ProgressCallback, solve_problem
 from selection.evaluation import design
 from selection.explain import explain
 from selection.model import Model
@@ -34,6 +34,7 @@ def propose(
     gap: float = OPTIMALITY_GAP,
     baseline: float | None = None,
     lang: str = "da",
+    progress: ProgressCallback | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Proposal:
     """The best selection for ``problem``, or a diagnosis when there is none.
@@ -43,10 +44,17 @@ def propose(
     ≤ 1e-6). ``alternatives``: that many next-best distinct sets of funds; ``explanations``: one
     per eligible fund; ``baseline``: the 52-week employment rate for the evaluation design
     (default: the problem's, 0.5). ``infeasibility`` texts are in ``lang``.
+
+    ``progress`` (optional) follows the main solve: it gets a ``selection.engine.Progress``
+    (objective of the best selection so far, proven bound, gap) whenever the solver improves
+    either (HiGHS only), the last one with the main solve's final figures when it found a
+    selection; alternatives, explanations and a diagnosis, solved after that, report nothing. It
+    runs inside the solver and should return quickly; an exception from it ends the solve and is
+    raised here.
     """
     text.check_lang(lang)
     model, outcome = solve_problem(
-        problem, time_limit=time_limit, solver=solver, gap=gap, clock=clock
+        problem, time_limit=time_limit, solver=solver, gap=gap, progress=progress, clock=clock
     )
     if outcome.status == "infeasible":
         found = diagnose(problem, lang, time_limit=min(time_limit, DIAGNOSIS_TIME))

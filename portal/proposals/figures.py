@@ -1,6 +1,7 @@
 """What the proposal page shows, read from a stored `selection-proposal/1` document and its
 problem: the gauges, the shares per dimension, the coverage per municipality, the a-kasser's
-rows, and how a relaxation of an infeasible problem becomes a new run's targets.
+rows, and how a relaxation of an infeasible problem becomes a new run's targets; and the gap a
+running run's page shows.
 
 Pure: JSON in, plain values out; texts are the documents' own (Danish and English) or message
 ids the page translates.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from portal.i18n import N_
-from portal.proposals.problem import Targets
+from portal.proposals.problem import REPORTED, Targets
 
 DIMENSIONS = ("field", "sector", "size", "region")
 DIMENSION_LABELS = {
@@ -23,6 +24,17 @@ DIMENSION_LABELS = {
     "size": N_("Størrelse"),
     "region": N_("Region"),
 }
+
+
+def gap_of(progress: Mapping[str, Any] | None) -> float | None:
+    """The gap in a running run's progress (the solver's last report); None before the first.
+    A finished run's page shows the proposal's own status instead."""
+    if not progress:
+        return None
+    gap = progress.get("gap")
+    if isinstance(gap, bool) or not isinstance(gap, int | float) or not math.isfinite(gap):
+        return None
+    return max(0.0, float(gap))
 
 
 @dataclass(frozen=True)
@@ -177,3 +189,45 @@ def relaxed_targets(
     if kind == "max_fund_share":
         return replace(targets, max_fund_share=round(needed, 3))
     return None
+
+
+# --- the inflow a run used -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InflowSource:
+    """Which inflow a run's figures rest on: the modelled one, or a reported file (then some
+    a-kasser, those not in the file, may still be modelled)."""
+
+    reported: bool
+    year: int | None = None
+    sha256: str | None = None
+    filename: str | None = None
+    modelled_funds: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """A message id naming the inflow, e.g. in a table's caption."""
+        if not self.reported:
+            return N_("modelleret tilgang")
+        if self.modelled_funds:
+            return N_("indberettet og modelleret tilgang")
+        return N_("indberettet tilgang")
+
+
+def inflow_source(problem: Mapping[str, Any], options: Mapping[str, Any]) -> InflowSource:
+    """From a run's problem document and options; a run from before the portal recorded it
+    had the modelled inflow."""
+    recorded = problem.get("inflow_source") or {}
+    if recorded.get("source") != REPORTED:
+        return InflowSource(reported=False)
+    in_file = set(recorded.get("reported_funds") or [])
+    return InflowSource(
+        reported=True,
+        year=recorded.get("year"),
+        sha256=recorded.get("sha256"),
+        filename=(options.get("inflow") or {}).get("filename"),
+        modelled_funds=tuple(
+            str(f["id"]) for f in problem.get("funds") or [] if f["id"] not in in_file
+        ),
+    )

@@ -5,6 +5,11 @@
 heartbeat every second, and stores the proposals. A run whose heartbeat stops (the worker was
 killed) is marked failed by `reap_stale_runs`, which the run pages and every worker start call:
 a run is never "running" forever.
+
+The child sends what the solver reports during the main solve (`selection.engine.Progress`:
+objective, bound, gap) over the same queue as its answer; the parent keeps the latest and writes
+it into `SelectionRun.progress` with the heartbeat, so at most one write a second however often
+the solver reports, and once more with the run's end (the main solve's final figures).
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ def execute(run_id: int) -> None:
         run = session.get(SelectionRun, run_id)
         if run is None:
             return
+        if outcome.get("progress") is not None:
+            run.progress = outcome["progress"]
         if outcome.get("cancelled"):
             _finish(run, RunStatus.CANCELLED, "")
         elif "error" in outcome:
@@ -86,28 +93,67 @@ def _solve_in_child(
     child = context.Process(target=_child, args=(problem, options, results), daemon=True)
     child.start()
     try:
-        while True:
-            try:
-                return dict(results.get(timeout=HEARTBEAT_SECONDS))
-            except queue_module.Empty:
-                pass
-            if not child.is_alive():
-                return {"error": f"the solver process ended with code {child.exitcode}"}
-            if _beat(run_id):
-                child.terminate()
-                return {"cancelled": True}
+        return _follow(run_id, child, results)
     finally:
         child.join(timeout=5)
         if child.is_alive():
             child.kill()
 
 
-def _beat(run_id: int) -> bool:
-    """Write the heartbeat; True when the run has been cancelled meanwhile."""
+def _follow(run_id: int, child: Any, results: Any) -> dict[str, Any]:
+    """The child's answer, with the last progress it reported under "progress". Meanwhile,
+    every second: the heartbeat with the progress reported since the last one, and a look at
+    the cancel flag."""
+    latest: dict[str, float] | None = None
+    unsaved = False
+    beat_at = time.monotonic() + HEARTBEAT_SECONDS
+    while True:
+        message = _receive(results, beat_at)
+        if message is not None and "progress" not in message:
+            return _with_progress(message, latest)
+        if message is not None:
+            latest, unsaved = message["progress"], True
+        if time.monotonic() < beat_at:
+            continue
+        if not child.is_alive():
+            answer = _last_answer(results) or {
+                "error": f"the solver process ended with code {child.exitcode}"
+            }
+            return _with_progress(answer, latest)
+        if _beat(run_id, latest if unsaved else None):
+            child.terminate()
+            return _with_progress({"cancelled": True}, latest)
+        unsaved = False
+        beat_at = time.monotonic() + HEARTBEAT_SECONDS
+
+
+def _receive(results: Any, until: float) -> dict[str, Any] | None:
+    try:
+        return dict(results.get(timeout=max(0.0, until - time.monotonic())))
+    except queue_module.Empty:
+        return None
+
+
+def _last_answer(results: Any) -> dict[str, Any] | None:
+    """What a child that has ended left in the queue (it flushes the queue before it exits, so
+    its answer may arrive just after the wait for it timed out)."""
+    while (message := _receive(results, time.monotonic() + 0.2)) is not None:
+        if "progress" not in message:
+            return message
+    return None
+
+
+def _with_progress(answer: dict[str, Any], progress: dict[str, float] | None) -> dict[str, Any]:
+    return {**answer, "progress": progress} if progress is not None else answer
+
+
+def _beat(run_id: int, progress: dict[str, float] | None) -> bool:
+    """Write the heartbeat (and new progress); True when the run has been cancelled meanwhile."""
+    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    if progress is not None:
+        values["progress"] = progress
     with db.write_session() as session:
-        session.execute(
-            update(SelectionRun).where(SelectionRun.id == run_id).values(heartbeat_at=utcnow())
-        )
+        session.execute(update(SelectionRun).where(SelectionRun.id == run_id).values(**values))
         cancelled = session.scalar(
             select(SelectionRun.cancel_requested).where(SelectionRun.id == run_id)
         )
@@ -115,10 +161,15 @@ def _beat(run_id: int) -> bool:
 
 
 def _child(problem: dict[str, Any], options: dict[str, Any], results: Any) -> None:
-    """In the child process: parse, solve, send back plain JSON."""
+    """In the child process: parse, solve (sending the solver's progress), send back plain
+    JSON."""
     try:
+        from selection.engine import Progress
         from selection.problem import parse_problem
         from selection.solve import propose
+
+        def progress(report: Progress) -> None:
+            results.put({"progress": report.to_json()})
 
         started = time.perf_counter()
         proposal = propose(
@@ -127,6 +178,7 @@ def _child(problem: dict[str, Any], options: dict[str, Any], results: Any) -> No
             alternatives=int(options.get("alternatives", 3)),
             explanations=bool(options.get("explanations", True)),
             lang="da",
+            progress=progress,
         )
         document = proposal.to_json()
         document["wall_seconds"] = round(time.perf_counter() - started, 3)

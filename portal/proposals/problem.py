@@ -3,7 +3,15 @@
 Every a-kasse of the reference data is a fund of the problem; those with a published
 eligibility decision that approved them are eligible, with their approved extent (municipality
 codes) and capacity, and their mean consolidated score. Inflow per a-kasse and municipality is
-`geo`'s model (labelled *modelleret* wherever it shows), scaled to the call's national inflow.
+`geo`'s model (labelled *modelleret* wherever it shows), scaled to the call's national inflow,
+unless the administrator has uploaded reported figures for the call: then every a-kasse in
+the file has the file's inflow (*indberettet*; 0 where the file lists no figure) and the others
+stay modelled (`geo.inflow.apply_reported`). A what-if or relaxation uses its parent run's
+inflow, so that it changes only what it says. A scenario's `inflow_factor` scales either.
+
+The document's `inflow_source` (ignored by the optimizer, covered by the input hash) and the
+run's `options["inflow"]` record which inflow a run used: the source, and for a reported one
+the file's SHA-256, year and a-kasser (and in the options the upload's id and file name).
 """
 
 from __future__ import annotations
@@ -15,12 +23,14 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.inflow import model_inflow
+from geo.inflow import MODELLED, REPORTED, apply_reported, model_inflow
 from geo.reference import exclusion_list, municipalities
 from geo.reference import funds as reference_funds
+from portal.calls.services import active_inflow
 from portal.models import (
     Application,
     ApplicationVersion,
@@ -29,9 +39,10 @@ from portal.models import (
     Consolidation,
     DecisionStatus,
     EligibilityDecision,
+    InflowUpload,
+    SelectionRun,
 )
 
-INFLOW_SOURCE = "modelleret"
 GRANULARITIES = ("fund", "region", "municipality")
 
 
@@ -92,6 +103,7 @@ class BuiltProblem:
     document: dict[str, Any]
     sha256: str
     eligible: dict[str, EligibleFund] = field(default_factory=dict)
+    inflow: dict[str, Any] = field(default_factory=dict)  # the run's options["inflow"]
 
 
 def published_eligible(db: Session, call: Call) -> dict[str, EligibleFund]:
@@ -141,16 +153,62 @@ def has_published_decisions(db: Session, call: Call) -> bool:
     )
 
 
-def build_problem(db: Session, call: Call, targets: Targets) -> BuiltProblem:
+def inflow_upload_for(
+    db: Session, call: Call, parent: SelectionRun | None = None
+) -> InflowUpload | None:
+    """The reported inflow a new run uses (None: modelled): its parent run's, else the call's
+    upload in use."""
+    if parent is None:
+        return active_inflow(db, call.id)
+    upload_id = (parent.options.get("inflow") or {}).get("upload_id")
+    return db.get(InflowUpload, upload_id) if upload_id is not None else None
+
+
+def inflow_table(call: Call, upload: InflowUpload | None) -> pd.DataFrame:
+    """`fund_id, municipality_code, inflow, source` for every a-kasse and municipality."""
+    model = model_inflow(national_total=float(call.national_inflow))
+    if upload is None:
+        return model
+    reported = pd.DataFrame(upload.rows, columns=["fund_id", "municipality_code", "inflow"])
+    return apply_reported(model, reported.assign(year=upload.year))
+
+
+def _inflow_records(upload: InflowUpload | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the document and the run's options say about the inflow used."""
+    if upload is None:
+        return {"source": MODELLED}, {"source": MODELLED}
+    document = {
+        "source": REPORTED,
+        "sha256": upload.sha256,
+        "year": upload.year,
+        "reported_funds": sorted({str(row[0]) for row in upload.rows}),
+    }
+    options = {
+        "source": REPORTED,
+        "sha256": upload.sha256,
+        "upload_id": upload.id,
+        "filename": upload.filename,
+        "year": upload.year,
+    }
+    return document, options
+
+
+def build_problem(
+    db: Session, call: Call, targets: Targets, *, parent: SelectionRun | None = None
+) -> BuiltProblem:
+    """The document for a new run of the call; `parent` is the run a what-if or relaxation
+    starts from (its inflow is used)."""
     eligible = published_eligible(db, call)
     towns = municipalities()
-    table = model_inflow(national_total=float(call.national_inflow))
+    upload = inflow_upload_for(db, call, parent)
+    table = inflow_table(call, upload)
     inflow: dict[str, dict[str, float]] = {}
     for row in table.itertuples(index=False):
         if row.inflow > 0:
             inflow.setdefault(str(row.fund_id), {})[str(row.municipality_code)] = round(
                 float(row.inflow) * (targets.inflow_factor or 1.0), 2
             )
+    source, recorded = _inflow_records(upload)
     funds = []
     for fund_id, fund in reference_funds().iterrows():
         approved = eligible.get(str(fund_id))
@@ -193,8 +251,9 @@ def build_problem(db: Session, call: Call, targets: Targets) -> BuiltProblem:
         "targets": targets_doc,
         "granularity": targets.granularity,
         "locks": {"include": sorted(targets.include), "exclude": sorted(targets.exclude)},
+        "inflow_source": source,
     }
-    return BuiltProblem(document, problem_hash(document), eligible)
+    return BuiltProblem(document, problem_hash(document), eligible, recorded)
 
 
 def problem_hash(document: Mapping[str, Any]) -> str:

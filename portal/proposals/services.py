@@ -67,7 +67,7 @@ def start_run(
         raise ProposalError("no_published_decisions")
     if decision_of(db, call.id) is not None:
         raise ProposalError("call_decided")
-    built = build_problem(db, call, targets)
+    built = build_problem(db, call, targets, parent=parent)
     if not built.eligible:
         raise ProposalError("no_eligible_funds")
     run = SelectionRun(
@@ -79,11 +79,24 @@ def start_run(
         status=RunStatus.QUEUED,
         kind=kind,
         parent_id=parent.id if parent else None,
-        options={**DEFAULT_OPTIONS, **(options or {}), "targets": targets.to_json()},
+        options={
+            **DEFAULT_OPTIONS,
+            **(options or {}),
+            "targets": targets.to_json(),
+            "inflow": built.inflow,
+        },
     )
     db.add(run)
     db.flush()
-    audit.record(db, actor.id, "selection.run_started", run, kind=str(kind), hash=built.sha256)
+    audit.record(
+        db,
+        actor.id,
+        "selection.run_started",
+        run,
+        kind=str(kind),
+        hash=built.sha256,
+        inflow=built.inflow.get("sha256") or built.inflow["source"],
+    )
     return run
 
 

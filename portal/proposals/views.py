@@ -29,6 +29,7 @@ from portal.assessment import charts
 from portal.errors import redirect_on_error
 from portal.forms import ConfirmForm, options
 from portal.i18n import FIELD_LABELS, SECTOR_LABELS, SIZE_LABELS
+from portal.maps import map_geometry
 from portal.models import (
     Call,
     CallStatus,
@@ -167,6 +168,8 @@ def run(run_id: int) -> ResponseReturnValue:
         is_runner=_is_runner(),
         elapsed=_elapsed(found),
         status_text=_run_status_text(found),
+        live_gap=figures.gap_of(found.progress) if found.status == RunStatus.RUNNING else None,
+        inflow=figures.inflow_source(found.problem, found.options),
     )
 
 
@@ -242,6 +245,7 @@ def coverage_map(
     svg = render_map(
         values,
         title=title,
+        geometry=map_geometry(),
         excluded=set(problem.get("excluded_municipalities") or []),
         legend_title=_("A-kasser, der dækker kommunen"),
         labels={code: ", ".join(funds) for code, funds in covered.items()},
@@ -296,6 +300,7 @@ def _proposal_context(proposal: SelectionProposal) -> dict[str, Any]:
         "share_charts": share_charts,
         "dimension_labels": figures.DIMENSION_LABELS,
         "fund_rows": figures.fund_rows(document, names),
+        "inflow": figures.inflow_source(problem, run.options),
         "region_names": labels["region"],
         "coverage_svg": coverage_map(problem, document, title=_("Dækning: forslaget"))
         if document.get("selected")
@@ -572,7 +577,19 @@ def _pdf_context(proposal: SelectionProposal) -> dict[str, Any]:
         "evaluation_method": _method_words(document.get("evaluation") or {}),
         "evaluation_mde": (document.get("evaluation") or {}).get("mde"),
         "map": coverage_map(problem, document, title="Dækning"),
+        "inflow": _inflow_primitives(figures.inflow_source(problem, run.options)),
         "positions": [],
+    }
+
+
+def _inflow_primitives(source: figures.InflowSource) -> dict[str, Any]:
+    return {
+        "reported": source.reported,
+        "year": source.year,
+        "sha256": source.sha256,
+        "filename": source.filename,
+        "modelled_funds": list(source.modelled_funds),
+        "label": source.label,
     }
 
 

@@ -133,3 +133,26 @@ def test_load_reported_inflow_rejects_whole_file(tmp_path):
     with pytest.raises(InflowCSVError) as info:
         load_reported_inflow(path)
     assert [p.line for p in info.value.problems] == [3]
+
+
+def test_csv_problems_name_the_physical_line_and_their_kind():
+    # A blank line counts: the problem is on line 4 of the file, as an editor shows it.
+    with pytest.raises(InflowCSVError) as info:
+        _parse("HK,101,2019,10\n\nHK,147,2019,-1\nHK,101,2019,3\n")
+    found = [(p.line, p.key, p.code, p.first_line) for p in info.value.problems]
+    assert found == [(4, "inflow", "negative", None), (5, "række", "duplicate", 2)]
+
+
+def test_csv_with_semicolons_and_decimal_commas():
+    rows = parse_inflow_csv(
+        HEADER.replace(",", ";") + "HK;0101;2019;2,5\n",
+        fund_ids={"HK"},
+        municipality_codes={"101"},
+        delimiter=";",
+    )
+    assert rows.iloc[0].to_dict() == {
+        "fund_id": "HK",
+        "municipality_code": "101",
+        "year": 2019,
+        "inflow": 2.5,
+    }

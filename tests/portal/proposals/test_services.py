@@ -49,6 +49,7 @@ def test_start_run_stores_the_problem_its_hash_and_the_options(db, trin3) -> Non
         "time_limit": 30.0,
         "explanations": True,
         "targets": BASE_TARGETS.to_json(),
+        "inflow": {"source": "modelleret"},
     }
     assert services.targets_of(run) == BASE_TARGETS
     assert db.scalar(

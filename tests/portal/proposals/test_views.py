@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import RunKind, RunStatus, SelectionRun, User
+from portal.models import RunKind, RunStatus, SelectionRun, User, utcnow
 from portal.proposals import jobs, services
 from portal.proposals.problem import Targets
 from tests.portal.proposals.arrange import (
@@ -157,6 +157,44 @@ def test_a_done_run_hands_over_to_its_proposal(app, db, trin3, base_run) -> None
     html = _html(member, f"/udvaelgelse/beregning/{base_run.id}?vis=status")
     assert "Færdig." in html and 'http-equiv="refresh"' not in html
     assert base_run.solver_version in html and "Modelleret" in html
+
+
+def test_a_running_run_shows_the_solvers_gap_once_it_reported_one(app, db, trin3) -> None:
+    run = services.start_run(
+        db, trin3.lead, trin3.call, Targets(funds_max=4), label="Forslag til udvælgelse"
+    )
+    run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, utcnow(), utcnow()
+    db.commit()
+    url = f"/udvaelgelse/beregning/{run.id}"
+    member = signed_in(app, trin3.member_a)
+
+    html = _html(member, url)
+    assert "Regner …" in html and 'http-equiv="refresh"' in html
+    assert "Aktuelt gab" not in html  # nothing reported yet
+
+    run.progress = {"gap": 0.01234, "objective": 0.0972, "bound": 0.096}
+    db.commit()
+    html = _html(member, url)
+    status = _section(html, '<div class="run-status"', "</div>")
+    assert "Aktuelt gab: 1,2 %" in status
+    assert "Gabet er, hvor langt det bedste fundne forslag højst kan være" in status
+
+
+def test_a_finished_runs_page_shows_the_proposals_status_not_the_last_report(
+    app, db, trin3, base_run
+) -> None:
+    base_run.progress = {"gap": 0.5, "objective": 1.0, "bound": 0.5}
+    db.commit()
+    html = _html(signed_in(app, trin3.lead), f"/udvaelgelse/beregning/{base_run.id}?vis=status")
+    assert "Færdig." in html and "Bevist optimal" in html
+    assert "Aktuelt gab" not in html
+
+    document = dict(base_run.proposals[0].proposal, status="feasible", gap=0.0123)
+    base_run.proposals[0].proposal = document
+    db.commit()
+    html = _html(signed_in(app, trin3.lead), f"/udvaelgelse/beregning/{base_run.id}?vis=status")
+    assert "tidsgrænsen stoppede beregningen med et gab på 1,23 %" in html
+    assert "Bevist optimal" not in html and "Aktuelt gab" not in html
 
 
 # --- the proposal page -------------------------------------------------------------------------

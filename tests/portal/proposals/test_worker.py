@@ -121,6 +121,10 @@ def test_a_run_through_the_worker_and_the_same_result_again(app, db, trin3, work
     assert run.solve_seconds is not None and run.solve_seconds > 0
     best = run.proposals[0]
     assert best.objective == best.proposal["objective"]
+    # The solver's last report, stored with the run's end: the main solve's final figures.
+    assert run.progress is not None
+    assert run.progress["gap"] == pytest.approx(best.proposal["gap"], abs=1e-6)
+    assert run.progress["objective"] == pytest.approx(best.objective, abs=1e-6)
     assert best.proposal["explanations"], "explanations were asked for"
 
     # The run page hands over to the proposal.
@@ -143,6 +147,35 @@ def test_a_run_through_the_worker_and_the_same_result_again(app, db, trin3, work
     )
     assert "gav samme forslag og alternativer som beregning" in html
     assert run.input_hash[:12] in html
+
+
+def test_a_running_runs_page_shows_the_gap_the_solver_reported(
+    app, db, trin3, worker: Worker
+) -> None:
+    lead = signed_in(app, trin3.lead)
+    run_id = _start(lead, trin3.call.id, SLOW)
+
+    def reported() -> SelectionRun | None:
+        found = fresh_run(db, run_id)
+        ended = found.status not in (RunStatus.QUEUED, RunStatus.RUNNING)
+        return found if found.progress is not None or ended else None
+
+    # From the solver in the child, over the queue to the worker, which writes it with the
+    # heartbeat (the main solve reports at least once, with its final figures).
+    run = wait_for(reported, worker, f"progress of run {run_id}")
+    assert run.status == RunStatus.RUNNING, "finished before its progress could be seen"
+    progress = run.progress
+    assert set(progress) == {"gap", "objective", "bound"}
+    assert 0 <= progress["bound"] <= progress["objective"] and progress["gap"] >= 0
+
+    page = f"/udvaelgelse/beregning/{run_id}"
+    html = lead.get(page).get_data(as_text=True)
+    assert "Regner …" in html, "finished while its page was read"
+    assert re.search(r"Aktuelt gab: \d+(,\d)? %", html), html
+
+    _post(lead, f"{page}/afbryd", page)
+    wait_for_status(db, worker, run_id, RunStatus.CANCELLED, RunStatus.DONE, RunStatus.FAILED)
+    assert "Aktuelt gab" not in lead.get(page).get_data(as_text=True)
 
 
 def test_cancel_a_queued_and_a_running_run(app, db, trin3, tmp_path: Path) -> None:
