@@ -34,11 +34,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from portal import db, errors, extensions, queue, web
     from portal.accounts.views import bp as accounts_bp
+    from portal.accounts.views import users_bp
     from portal.applications.views import bp as applications_bp
     from portal.assessment.views import bp as assessment_bp
     from portal.calls.views import bp as calls_bp
     from portal.cli import register_cli
+    from portal.dialogue.views import bp as dialogue_bp
     from portal.home.views import bp as home_bp
+    from portal.letters.views import bp as letters_bp
     from portal.ops.views import bp as ops_bp
     from portal.proposals.views import bp as proposals_bp
 
@@ -51,8 +54,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         applications_bp,
         calls_bp,
         assessment_bp,
+        dialogue_bp,
         proposals_bp,
+        letters_bp,
         ops_bp,
+        users_bp,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

@@ -163,9 +163,13 @@ def send_reminders_command(call_id: int) -> None:
     call = db.session().get(Call, call_id)
     if call is None:
         raise click.ClickException(f"call_id: no call with id {call_id}")
-    sent = reminders.send_reminders(db.session(), None, call, current_app.config)
+    report = reminders.send_reminders(db.session(), None, call, current_app.config)
     db.session().commit()
-    click.echo(f"reminders sent to {sent} recipient(s)")
+    click.echo(f"reminders sent to {report.sent} recipient(s)")
+    for name in report.no_address:
+        click.echo(f"not sent to {name}: no active user and no contact address", err=True)
+    for name in report.failed:
+        click.echo(f"mail to {name} failed", err=True)
 
 
 @click.command("reconcile-uploads")

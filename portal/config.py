@@ -22,6 +22,8 @@ class Defaults:
     # Login throttling: this many failures for one e-mail within the window lock it for the window.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
+    # A link to choose a new password (mailed by user management) works once, for this long.
+    PASSWORD_LINK_HOURS = 24
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     LANGUAGES = ("da", "en")
@@ -40,6 +42,12 @@ class Defaults:
     # Background work (Huey): None = an SQLite queue file in the instance folder; or
     # "postgresql://…" or "redis://…" for workers on several hosts (see portal/queue.py).
     QUEUE_URL: str | None = None
+    # Maps: None = the embedded tile map; or the path of an official municipality boundary file
+    # (DAGI's municipalities as GeoJSON, GeoPackage or Shapefile; see portal/maps.py).
+    BOUNDARY_FILE: str | None = None
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     APPLICATION_ATTACHMENTS_MAX_BYTES = 20 * 1024 * 1024
+    # A decision letter's complaint deadline: this many weeks after the day it is sent.
+    LETTER_COMPLAINT_WEEKS = 4
+    INFLOW_MAX_BYTES = 2 * 1024 * 1024  # a reported inflow CSV (24 a-kasser x 98 kommuner: ~70 kB)

@@ -18,6 +18,8 @@ from portal.applications import receipts
 from portal.applications import services as applications
 from portal.calls import services as calls
 from portal.demo_assessment import load_demo_assessment
+from portal.demo_dialogue import load_demo_dialogue
+from portal.demo_letters import load_demo_letters
 from portal.models import (
     Call,
     Organisation,
@@ -56,7 +58,13 @@ DEMO_ACCOUNTS = (
         "Socialdemokratiet",
     ),
     DemoAccount("parti2@demo.dk", "Vera Venstre", Role.PARTY_MEMBER, PARTIES_SHORT_ID, "Venstre"),
-    DemoAccount("parter@demo.dk", "Pia Partsrepræsentant", Role.LABOUR_PARTY, LABOUR_SHORT_ID),
+    DemoAccount(
+        "parter@demo.dk",
+        "Pia Partsrepræsentant",
+        Role.LABOUR_PARTY,
+        LABOUR_SHORT_ID,
+        "Fagbevægelsens Hovedorganisation",
+    ),
 )
 
 # (fund, state, requested extent, capacity); HK is left without an application to write one.
@@ -76,7 +84,8 @@ DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
     ("DLF-A", "draft", [], None),
     ("Ase", "draft", ["national"], 5000),
     ("SL", "withdrawn", ["region:1082"], 900),
-    ("Dana", "submitted", ["region:1081"], 800),
+    # Region Nordjylland holds only frikommuner: what remains of Dana's request is Sjælland.
+    ("Dana", "submitted", ["region:1081", "region:1085"], 800),
     ("DSA", "submitted", ["national"], 5000),
     ("BFA", "submitted", ["national"], 3000),
     ("EL", "submitted", ["national"], 3000),
@@ -156,6 +165,8 @@ def load_demo_data(db: Session) -> Call:
         )
     db.flush()
     load_demo_assessment(db, call, users)
+    load_demo_letters(db, call)
+    load_demo_dialogue(db, call)
     audit.record(db, admin.id, "demo.loaded", call)
     return call
 

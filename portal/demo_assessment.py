@@ -3,7 +3,7 @@ a consolidation with dissent, and published decisions (one partial approval, one
 
 Everything goes through the assessment services, so the audit log tells the same story.
 AKA is left untouched, for carrying an application from assignment to a published decision;
-Dana asked only for Region Nordjylland, which holds only frikommuner.
+Dana asked for Region Nordjylland, which holds only frikommuner, and Region Sjælland.
 """
 
 from __future__ import annotations

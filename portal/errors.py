@@ -71,6 +71,14 @@ class ProposalError(DomainError):
     area = "proposals"
 
 
+class LetterError(DomainError):
+    area = "letters"
+
+
+class DialogueError(DomainError):
+    area = "dialogue"
+
+
 # One catalogue: area.code -> Danish message id (translated when shown).
 MESSAGES: dict[str, str] = {
     # accounts
@@ -82,12 +90,38 @@ MESSAGES: dict[str, str] = {
     ),
     "accounts.inactive": N_("Kontoen er spærret. Kontakt administratoren."),
     "accounts.demo_disabled": N_("Demokonti kan kun bruges, når portalen kører i demotilstand."),
+    # accounts: user management
+    "accounts.not_allowed": N_("Du kan ikke ændre denne brugers konto. Intet er ændret."),
+    "accounts.email_taken": N_("Der findes allerede en bruger med denne e-mailadresse."),
+    "accounts.role_not_for_organisation": N_(
+        "Rollen passer ikke til organisationen: en a-kasses brugere er tegningsberettigede "
+        "eller medarbejdere, styrelsens er administratorer eller sagsbehandlere, og "
+        "aftalepartierne og arbejdsmarkedets parter har hver deres rolle."
+    ),
+    "accounts.party_missing": N_("Skriv hvilket parti medlemmet repræsenterer, fx Venstre."),
+    "accounts.last_admin": N_(
+        "Portalen skal have mindst én aktiv administrator. Gør først en anden bruger til "
+        "administrator. Intet er ændret."
+    ),
+    "accounts.own_account": N_("Du kan ikke spærre din egen konto. Intet er ændret."),
+    "accounts.user_inactive": N_(
+        "Kontoen er spærret. Genaktivér den, før du sender et link til ny adgangskode."
+    ),
+    "accounts.mail_failed": N_(
+        "E-mailen med linket kunne ikke sendes, så intet er gemt. Prøv igen om lidt."
+    ),
     # calls
     "calls.already_published": N_("Kriteriesættet er allerede offentliggjort."),
     "calls.no_criteria": N_("Et kriteriesæt skal have mindst ét kriterium."),
     "calls.set_not_published": N_("En ansøgningsrunde kræver et offentliggjort kriteriesæt."),
     "calls.deadline_before_opening": N_("Fristen skal ligge efter åbningstidspunktet."),
+    "calls.deadline_in_past": N_(
+        "Fristen ligger i fortiden. Vælg en frist, der endnu ikke er passeret."
+    ),
+    "calls.call_closed": N_("Runden er lukket og kan ikke længere ændres."),
     "calls.set_frozen": N_("Et offentliggjort kriteriesæt kan ikke ændres. Lav en ny version."),
+    "calls.inflow_without_rows": N_("Tilgangsfilen har ingen rækker. Intet er gemt."),
+    "calls.inflow_already_modelled": N_("Runden bruger allerede modelleret tilgang."),
     # applications
     "applications.closed": N_(
         "Fristen er overskredet, eller runden er ikke åben. Ansøgningen kan ikke ændres."
@@ -103,8 +137,8 @@ MESSAGES: dict[str, str] = {
     ),
     "applications.not_submitted": N_("Kun en indsendt ansøgning kan trækkes tilbage."),
     "applications.stale_draft": N_(
-        "Ansøgningen er ændret af en anden, siden du åbnede siden. Dine ændringer er ikke "
-        "gemt: tjek dem herunder, og gem igen for at overskrive."
+        "Ikke gemt endnu: en anden har gemt ansøgningen, mens du skrev. Din tekst er bevaret; "
+        "vælg ved hvert felt, hvilken version der skal gemmes, og gem igen."
     ),
     "applications.attachments_too_large": N_("Bilagene må tilsammen højst fylde %(limit_mb)d MB."),
     "applications.annex_pages": N_(
@@ -113,6 +147,10 @@ MESSAGES: dict[str, str] = {
     "applications.extension_not_later": N_("Den nye frist skal ligge efter rundens frist."),
     "applications.concurrent_change": N_(
         "Ansøgningen blev ændret samtidig af en anden. Intet er gemt; prøv igen."
+    ),
+    "applications.no_signatory": N_(
+        "A-kassen har ingen aktiv tegningsberettiget i portalen. Bed administratoren om at "
+        "oprette en."
     ),
     # assessment (Trin 2)
     "assessment.lead_only": N_("Kun den ledende sagsbehandler kan gøre dette."),
@@ -158,6 +196,32 @@ MESSAGES: dict[str, str] = {
     "assessment.decision_published": N_("Afgørelsen er offentliggjort og er endelig."),
     "assessment.invalid_decision": N_("Afgørelsen har fejl; se ved felterne."),
     "assessment.nothing_to_publish": N_("Der er ingen afventende afgørelser at offentliggøre."),
+    # dialogue (Trin 2: interpretations and the dialogue meeting)
+    "dialogue.lead_only": N_("Kun den ledende sagsbehandler kan gøre dette."),
+    "dialogue.criterion_not_in_call": N_("Kriteriet hører ikke til ansøgningsrunden."),
+    "dialogue.text_missing": N_("Skriv styrelsens fortolkning af kriteriet. Intet er gemt."),
+    "dialogue.change_note_missing": N_(
+        "Skriv, hvad der er ændret i forhold til den offentliggjorte version. Intet er gemt."
+    ),
+    "dialogue.already_published": N_(
+        "Fortolkningen er offentliggjort og kan ikke ændres; en ændring bliver en ny version."
+    ),
+    "dialogue.nothing_to_publish": N_("Der er ingen kladder til fortolkninger at offentliggøre."),
+    "dialogue.meeting_incomplete": N_("Skriv mødets sted og dagsorden. Intet er gemt."),
+    "dialogue.meeting_held": N_(
+        "Referatet af dialogmødet er registreret; mødets tid, sted og dagsorden kan ikke "
+        "længere ændres."
+    ),
+    "dialogue.meeting_missing": N_("Dialogmødet er ikke planlagt endnu."),
+    "dialogue.meeting_not_held": N_("Referatet kan først registreres, når dialogmødet er holdt."),
+    "dialogue.minutes_missing": N_("Skriv referatet af dialogmødet. Intet er gemt."),
+    "dialogue.not_a_labour_party": N_(
+        "Kun arbejdsmarkedets parter kan skrive bemærkninger til dialogmødet."
+    ),
+    "dialogue.comment_missing": N_("Skriv bemærkningen. Intet er gemt."),
+    "dialogue.comments_closed": N_(
+        "Dialogmødet er begyndt; der kan ikke længere skrives bemærkninger til det."
+    ),
     # proposals (Trin 3)
     "proposals.not_allowed": N_(
         "Kun den ledende sagsbehandler og administratoren kan starte beregninger og "
@@ -184,6 +248,55 @@ MESSAGES: dict[str, str] = {
         "overholder målene."
     ),
     "proposals.minutes_missing": N_("Skriv referatet af beslutningen."),
+    # letters and appeals
+    "letters.not_allowed": N_(
+        "Kun administratoren og den ledende sagsbehandler kan danne, godkende og sende breve."
+    ),
+    "letters.admin_only": N_("Kun administratoren kan ændre brevskabelonerne."),
+    "letters.unknown_kind": N_("Den slags brev findes ikke."),
+    "letters.invalid_template": N_("Skabelonen har fejl; se ved felterne. Intet er gemt."),
+    "letters.unknown_placeholder": N_(
+        "Brevet til %(fund)s kan ikke dannes: skabelonen har ukendte flettefelter "
+        "(%(names)s). Ret skabelonen. Intet er gemt."
+    ),
+    "letters.template_incomplete": N_(
+        "Brevet til %(fund)s kan ikke dannes: skabelonen mangler afgørelsen, begrundelsen "
+        "eller klagefristen. Ret skabelonen. Intet er gemt."
+    ),
+    "letters.unresolved": N_(
+        "Brevet til %(fund)s kan ikke dannes: flettefeltet %(names)s har ingen værdi for "
+        "denne afgørelse. Intet er gemt."
+    ),
+    "letters.nothing_to_generate": N_("Alle afgørelser i runden har allerede et brev."),
+    "letters.no_selection_decision": N_(
+        "Aftalepartierne har ikke truffet beslutning om udvælgelsen i runden endnu."
+    ),
+    "letters.not_a_draft": N_("Brevet er allerede godkendt og sendt, eller det er kasseret."),
+    "letters.own_letter": N_(
+        "Du har selv dannet brevet og kan ikke godkende det: en anden person skal godkende "
+        "det, før det sendes. Intet er ændret."
+    ),
+    "letters.not_signatory": N_("Kun a-kassens tegningsberettigede kan klage over afgørelsen."),
+    "letters.not_sent": N_("Brevet er ikke sendt."),
+    "letters.already_appealed": N_("I har allerede klaget over denne afgørelse."),
+    "letters.appeal_too_late": N_(
+        "Klagefristen udløb %(deadline)s. Klagen kan ikke modtages, og intet er gemt."
+    ),
+    "letters.appeal_reasons_missing": N_("Skriv, hvad I klager over, og hvorfor."),
+    "letters.lead_only": N_("Kun den ledende sagsbehandler kan fordele klager."),
+    "letters.not_a_handler": N_("Kun aktive medarbejdere i styrelsen kan behandle klager."),
+    "letters.handler_took_part": N_(
+        "%(name)s har deltaget i vurderingen af ansøgningen og kan ikke behandle klagen."
+    ),
+    "letters.appeal_decided": N_("Klagen er afgjort og kan ikke ændres."),
+    "letters.not_handler": N_("Klagen er ikke fordelt til dig."),
+    "letters.outcome_reasoning_missing": N_("Skriv begrundelsen for afgørelsen af klagen."),
+    "letters.unknown_outcome": N_("Vælg, om afgørelsen fastholdes eller ændres."),
+    "letters.invalid_change": N_("Den ændrede afgørelse har fejl; se ved felterne."),
+    "letters.nothing_changed": N_(
+        "Den ændrede afgørelse er den samme som den oprindelige. Vælg «Afgørelsen "
+        "fastholdes», eller ret afgørelsen."
+    ),
 }
 
 

@@ -17,8 +17,10 @@ from flask_babel import gettext, ngettext
 
 from geo.errors import GeoError
 from geo.extents import resolve_extent
+from geo.geometry import MapGeometry
 from geo.maps import render_map
 from geo.reference import exclusion_list, municipalities
+from portal.maps import map_geometry
 
 NATIONAL = "national"
 REGION_PREFIX = "region:"
@@ -83,6 +85,32 @@ class Extent:
             return ()
         return _resolved(tuple(self.entries()), exclusion_list_name)
 
+    def excluded(self, exclusion_list_name: str) -> tuple[str, ...]:
+        """The requested municipality codes that the call's exclusion list takes out."""
+        if self.is_empty:
+            return ()
+        return _excluded(tuple(self.entries()), exclusion_list_name)
+
+    def describe_effective(
+        self, exclusion_list_name: str, municipality_names: Mapping[str, str]
+    ) -> str:
+        """What remains of the request once the call's frikommuner are taken out, in words:
+        the number of municipalities that can take part, and which ones were taken out."""
+        if self.is_empty:
+            return gettext("Ingen geografisk udstrækning angivet")
+        try:
+            covered = self.resolve(exclusion_list_name)
+            excluded = self.excluded(exclusion_list_name)
+        except GeoError:  # stored before validation was this strict
+            return gettext("Kan ikke opgøres")
+        if not covered:
+            return gettext("Ingen kommuner: alle de ønskede kommuner er frikommuner")
+        count = ngettext("%(num)d kommune", "%(num)d kommuner", len(covered))
+        if not excluded:
+            return count
+        names = ", ".join(sorted(municipality_names.get(c, c) for c in excluded))
+        return gettext("%(count)s (frikommuner taget fra: %(names)s)", count=count, names=names)
+
     def describe(
         self, region_names: Mapping[str, str], municipality_names: Mapping[str, str]
     ) -> str:
@@ -100,24 +128,34 @@ class Extent:
 
 
 def extent_map(extent: Extent, exclusion_list_name: str, *, title: str, legend: str) -> str:
-    """The extent on the tile map (SVG); the call's frikommuner hatched, never covered."""
+    """The extent on the portal's map (SVG, see `portal.maps`); the call's frikommuner hatched,
+    never covered."""
     try:
         codes = extent.resolve(exclusion_list_name)
     except GeoError:  # stored before validation was this strict: show the map without it
         codes = ()
-    return _map_svg(codes, exclusion_list_name, str(title), str(legend), gettext("ja"))
+    return _map_svg(
+        codes, exclusion_list_name, str(title), str(legend), gettext("ja"), map_geometry()
+    )
 
 
 @lru_cache(maxsize=512)
 def _map_svg(
-    codes: tuple[str, ...], exclusion_list_name: str, title: str, legend: str, yes: str
+    codes: tuple[str, ...],
+    exclusion_list_name: str,
+    title: str,
+    legend: str,
+    yes: str,
+    geometry: MapGeometry | None,
 ) -> str:
-    """Rendering costs milliseconds and depends only on its arguments: kept per process."""
+    """Rendering costs milliseconds and depends only on its arguments: kept per process (the
+    geometry is the same object while its file is unchanged, see `portal.maps`)."""
     values: dict[str, float | None] = {code: None for code in municipalities().index}
     values.update({code: 1.0 for code in codes})
     return render_map(
         values,
         title=title,
+        geometry=geometry,
         excluded=exclusion_list(exclusion_list_name),
         legend_title=legend,
         value_format=lambda _v: yes,
@@ -129,6 +167,12 @@ def _map_svg(
 def _resolved(entries: tuple[str, ...], exclusion_list_name: str) -> tuple[str, ...]:
     """Resolution depends only on `geo`'s reference data, which is fixed for the process."""
     return resolve_extent(list(entries), exclusion_list(exclusion_list_name)).codes
+
+
+@lru_cache(maxsize=4096)
+def _excluded(entries: tuple[str, ...], exclusion_list_name: str) -> tuple[str, ...]:
+    resolved = resolve_extent(list(entries), exclusion_list(exclusion_list_name))
+    return tuple(str(code) for code in resolved.excluded.index)
 
 
 def _is_region(entry: str) -> bool:

@@ -56,3 +56,10 @@ SIZE_LABELS = {
     "medium": N_("Mellem"),
     "small": N_("Lille"),
 }
+
+ORGANISATION_KIND_LABELS = {
+    "agency": N_("Styrelsen"),
+    "fund": N_("A-kasser"),
+    "party": N_("Aftalepartierne"),
+    "labour_party": N_("Arbejdsmarkedets parter"),
+}

@@ -6,23 +6,27 @@ A navigation link shows only when its view's `@requires` admits the user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, abort, current_app, request, url_for
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import format_datetime, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import db
 from portal.access import Permission, can, current_can, view_permission
-from portal.i18n import APPLICATION_STATUS_LABELS, ROLE_LABELS
+from portal.i18n import APPLICATION_STATUS_LABELS, CALL_STATUS_LABELS, ROLE_LABELS
 from portal.models import Call, CallStatus
 
 # Endpoints that highlight a navigation item besides its own.
 ALSO_ACTIVE = {
-    "calls.calls_list": {"calls.call_detail", "calls.create_call"},
+    "calls.calls_list": {"calls.call_detail", "calls.create_call", "calls.inflow"},
     "calls.criteria_sets": {"calls.criteria_set", "calls.edit_criterion"},
     "ops.outbox": {"ops.outbox_message"},
+    "letters.index": {"letters.letter", "letters.templates", "letters.edit_template"},
+    "letters.fund_index": {"letters.fund_letter"},
+    "letters.appeals": {"letters.appeal"},
 }
 
 # (endpoint, label); shown when the endpoint exists and its view admits the user.
@@ -34,6 +38,10 @@ NAVIGATION = [
     ("assessment.index", _l("Vurdering")),
     ("proposals.index", _l("Udvælgelse")),
     ("dialogue.index", _l("Dialogmøde")),
+    ("letters.index", _l("Breve")),
+    ("letters.fund_index", _l("Breve")),
+    ("letters.appeals", _l("Klager")),
+    ("users.index", _l("Brugere")),
     ("ops.outbox", _l("Udbakke")),
     ("ops.audit_log", _l("Revisionslog")),
 ]
@@ -59,9 +67,23 @@ class NavItem:
     active: bool
 
 
+# A point in time as a sentence shows it, per language ("kl." is Danish only).
+WHEN_PATTERNS = {"da": "d. MMMM y 'kl.' HH.mm", "en": "d MMMM y 'at' HH:mm"}
+SECONDS = {"da": ".ss", "en": ":ss"}
+
+
+def format_when(value: datetime, seconds: bool = False) -> str:
+    """`30. november 2026 kl. 14.05` in Danish, `30 November 2026 at 14:05` in English."""
+    locale = str(get_locale() or "da")[:2]
+    locale = locale if locale in WHEN_PATTERNS else "da"
+    pattern = WHEN_PATTERNS[locale] + (SECONDS[locale] if seconds else "")
+    return str(format_datetime(value, pattern))
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.add_template_filter(_number, "number")
+    app.add_template_filter(format_when, "when")
 
 
 def label(table: dict[str, str], key: str) -> str:
@@ -113,6 +135,7 @@ def _template_globals() -> dict[str, Any]:
         "current_locale": str(get_locale() or "da"),
         "role_label": lambda role: label(ROLE_LABELS, role),
         "status_label": lambda status: label(APPLICATION_STATUS_LABELS, status),
+        "call_status_label": lambda status: label(CALL_STATUS_LABELS, status),
         "role_intro": lambda role: str(ROLE_INTROS.get(role, "")),
         "nav_items": _nav_items,
         "can": lambda permission: current_can(Permission(permission)),

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
+from geo.errors import GeoError
 from portal.applications.services import DraftData
 from portal.extent import Extent
 from portal.forms import (
@@ -112,19 +113,58 @@ class DraftFormBase(PortalForm):
         ],
     )
     revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # The fields' digests as the form was loaded (JSON), so a save on an outdated form can
+    # tell the user's changes from the other person's.
+    base = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=20_000)])
 
     criteria: Sequence[Criterion] = ()
     excluded: frozenset[str] = frozenset()
+    exclusion_list: str = ""
     municipality_names: dict[str, str] = {}  # noqa: RUF012 - set per form class
+    region_names: dict[str, str] = {}  # noqa: RUF012 - set per form class
 
     def answer_fields(self) -> list[tuple[Criterion, Field]]:
         return [(c, self[f"answer_{c.id}"]) for c in self.criteria]
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        return self._validate_extent() and ok
+        ok = self._validate_extent() and ok
+        for f in self:  # one message per field: the first is the one to act on
+            f.errors = list(f.errors)[:1]
+        return ok
 
     def _validate_extent(self) -> bool:
+        if not self._validate_extent_choice():
+            return False
+        return self._validate_extent_eligible()
+
+    def _validate_extent_eligible(self) -> bool:
+        """A requested extent must cover at least one municipality that can take part."""
+        extent = self.extent()
+        target = {"regions": self.regions, "municipalities": self.municipalities}.get(
+            str(self.extent_kind.data), self.extent_kind
+        )
+        if extent.is_empty or target.errors or not self.exclusion_list:
+            return True
+        try:
+            covered = extent.resolve(self.exclusion_list)
+        except GeoError:
+            return True  # an unknown value: the field's own choices have said so
+        if covered:
+            return True
+        names = ", ".join(self.region_names.get(c, c) for c in extent.regions) or ", ".join(
+            self.municipality_names.get(c, c) for c in extent.municipalities
+        )
+        target.errors = [
+            _l(
+                "%(names)s har kun frikommuner, så valget dækker ingen kommuner, der kan indgå "
+                "i forsøget. Vælg andre regioner eller udvalgte kommuner.",
+                names=names,
+            )
+        ]
+        return False
+
+    def _validate_extent_choice(self) -> bool:
         kind = self.extent_kind.data
         if kind == "regions" and not self.regions.data:
             self.regions.errors = [_l("Vælg mindst én region.")]
@@ -170,13 +210,21 @@ def _float(value: Any) -> float | None:
 
 
 def draft_form_class(
-    criteria: Sequence[Criterion], budget: int, excluded: frozenset[str], names: dict[str, str]
+    criteria: Sequence[Criterion],
+    budget: int,
+    excluded: frozenset[str],
+    names: dict[str, str],
+    *,
+    exclusion_list: str = "",
+    region_names: dict[str, str] | None = None,
 ) -> type[DraftFormBase]:
     """A draft form with one answer field per criterion, each within the length budget."""
     fields: dict[str, Any] = {
         "criteria": tuple(criteria),
         "excluded": excluded,
+        "exclusion_list": exclusion_list,
         "municipality_names": names,
+        "region_names": region_names or {},
     }
     for criterion in criteria:
         fields[f"answer_{criterion.id}"] = TextAreaField(

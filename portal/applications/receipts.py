@@ -32,6 +32,12 @@ def extent_words(db: Session, extent: list[str]) -> str:
     return Extent.parse(extent).describe(regions, names)
 
 
+def effective_extent_words(db: Session, exclusion_list: str, extent: list[str]) -> str:
+    """What remains of a requested extent once the call's frikommuner are taken out."""
+    names = {m.code: m.name for m in db.scalars(select(Municipality))}
+    return Extent.parse(extent).describe_effective(exclusion_list, names)
+
+
 @dataclass(frozen=True)
 class ReceiptDraft:
     """Everything the receipt shows, read in the submission's transaction; rendering it needs
@@ -61,6 +67,9 @@ def receipt_draft(db: Session, version: ApplicationVersion) -> ReceiptDraft:
         capacity_courses=content["capacity"]["courses"],
         staff_fte=content["capacity"]["staff_fte"],
         interviews_per_fte_week=content["capacity"]["interviews_per_fte_week"],
+    )
+    context["effective_extent_summary"] = effective_extent_words(
+        db, app.call.exclusion_list, content["requested_extent"]
     )
     return ReceiptDraft(version.id, receipt_filename(version), context)
 

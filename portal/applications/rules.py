@@ -6,6 +6,7 @@ the caller translates).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -63,6 +64,9 @@ class Draft:
     annex_pages: int
     page_limit: int
     page_limit_with_annexes: int
+    # Municipalities the requested extent covers once the call's frikommuner are taken out;
+    # None when not worked out (then only "chosen or not" counts).
+    eligible_municipalities: int | None = None
 
 
 def checklist(draft: Draft) -> list[ChecklistItem]:
@@ -76,7 +80,7 @@ def checklist(draft: Draft) -> list[ChecklistItem]:
     for criterion_id, title in draft.criteria:
         items.append(_answer_item(criterion_id, title, draft.answers.get(criterion_id, ""), budget))
     items += [
-        _item("extent", N_("Ønsket geografisk udstrækning"), bool(draft.extent)),
+        _extent_item(draft),
         _item(
             "capacity",
             N_("Kapacitet: forløb om året, årsværk og samtaler pr. årsværk"),
@@ -114,6 +118,18 @@ def _answer_item(criterion_id: int, title: str, text: str, budget: int) -> Check
     return _item(key, title, True)
 
 
+def _extent_item(draft: Draft) -> ChecklistItem:
+    label = N_("Ønsket geografisk udstrækning")
+    if draft.extent and draft.eligible_municipalities == 0:
+        return _item(
+            "extent",
+            label,
+            False,
+            N_("Udstrækningen dækker kun frikommuner, så ingen kommuner kan indgå i forsøget."),
+        )
+    return _item("extent", label, bool(draft.extent))
+
+
 def _annex_item(draft: Draft) -> ChecklistItem:
     limit = annex_page_budget(draft.page_limit, draft.page_limit_with_annexes)
     if draft.annex_pages > limit:
@@ -144,3 +160,44 @@ def can_edit(status: str, now: datetime, opens_at: datetime, deadline: datetime)
 
 def pages_needed(chars: int) -> int:
     return math.ceil(chars / CHARS_PER_PAGE)
+
+
+# --- two people saving the same draft ------------------------------------------------------
+
+
+def value_digest(value: str) -> str:
+    """A short fingerprint of one field's value as the form was loaded with it."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How a save on an outdated form meets the version saved in the meantime.
+
+    `taken`: fields only the other person changed (their value is kept); `conflicts`: fields
+    both changed differently (the user chooses). Fields only the user changed keep theirs."""
+
+    taken: tuple[str, ...]
+    conflicts: tuple[str, ...]
+
+
+def merge_draft(
+    base: Mapping[str, str], mine: Mapping[str, str], theirs: Mapping[str, str]
+) -> Merge:
+    """Three-way comparison per field: `base` holds the digests of the values the form was
+    loaded with, `mine` what the user sends, `theirs` what is saved now. A field without a
+    digest counts as changed on both sides, so nothing is overwritten unseen."""
+    taken: list[str] = []
+    conflicts: list[str] = []
+    for name, their_value in theirs.items():
+        my_value = mine.get(name, their_value)
+        if my_value == their_value:
+            continue
+        loaded = base.get(name)
+        if loaded == value_digest(their_value):
+            continue  # only I changed it
+        if loaded == value_digest(my_value):
+            taken.append(name)  # only they changed it
+        else:
+            conflicts.append(name)
+    return Merge(tuple(taken), tuple(conflicts))

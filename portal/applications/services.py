@@ -6,8 +6,10 @@ The deadline is read from the server clock inside the writing transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.errors import GeoError
 from portal import audit
 from portal.applications import rules
 from portal.applications.deadlines import (
@@ -23,12 +26,14 @@ from portal.applications.deadlines import (
     extension_for,
 )
 from portal.errors import ApplicationError
+from portal.extent import Extent
 from portal.models import (
     Answer,
     Application,
     ApplicationStatus,
     ApplicationVersion,
     Attachment,
+    AuditEvent,
     Call,
     CallStatus,
     DeadlineExtension,
@@ -54,6 +59,35 @@ class DraftData:
     contact_phone: str | None
     # The revision the form was loaded at; None for a first save.
     revision: int | None = None
+    # After a save conflict: field name -> "mine", "theirs", "merged" or "taken" (only the
+    # other person had changed it), for the audit log.
+    resolved: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def draft_values(data: DraftData) -> dict[str, str]:
+    """Each field of the draft as one comparable string (the unit of a save conflict)."""
+
+    def text(value: object) -> str:
+        return "" if value is None else str(value).replace("\r\n", "\n")
+
+    def number(value: float | None) -> str:
+        return "" if value is None else repr(float(value))
+
+    values = {
+        "cvr": text(data.cvr),
+        "members": text(data.members),
+        "field": text(data.field),
+        "sector": text(data.sector),
+        "extent": " ".join(data.extent),
+        "capacity_courses": text(data.capacity_courses),
+        "staff_fte": number(data.staff_fte),
+        "interviews_per_fte_week": number(data.interviews_per_fte_week),
+        "contact_name": text(data.contact_name),
+        "contact_email": text(data.contact_email),
+        "contact_phone": text(data.contact_phone),
+    }
+    values.update({f"answer_{key}": text(answer) for key, answer in data.answers.items()})
+    return values
 
 
 def get_or_create(db: Session, call: Call, organisation_id: int, actor_id: int) -> Application:
@@ -124,7 +158,35 @@ def save_draft(db: Session, actor: User, app: Application, data: DraftData) -> N
     app.contact_phone = data.contact_phone
     app.updated_at = utcnow()
     db.flush()
-    audit.record(db, actor.id, "application.draft_saved", app)
+    resolved = {"resolved": dict(data.resolved)} if data.resolved else {}
+    audit.record(db, actor.id, "application.draft_saved", app, **resolved)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Who saved the draft last, and when (shown beside the other version in a conflict)."""
+
+    by: str
+    at: datetime
+
+
+def last_saved(db: Session, app: Application) -> Saved:
+    event = _last_event(db, app, "application.draft_saved")
+    user = db.get(User, event.actor_id) if event and event.actor_id else None
+    return Saved(user.name if user else "", app.updated_at)
+
+
+def _last_event(db: Session, app: Application, action: str) -> AuditEvent | None:
+    return db.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.object_type == "Application",
+            AuditEvent.object_id == str(app.id),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
 
 
 def live_attachments(db: Session, app: Application) -> list[Attachment]:
@@ -202,7 +264,15 @@ def draft_of(db: Session, app: Application) -> rules.Draft:
         annex_pages=sum(a.pages for a in live_attachments(db, app)),
         page_limit=app.call.page_limit,
         page_limit_with_annexes=app.call.page_limit_with_annexes,
+        eligible_municipalities=_eligible_count(app),
     )
+
+
+def _eligible_count(app: Application) -> int | None:
+    try:
+        return len(Extent.parse(app.requested_extent).resolve(app.call.exclusion_list))
+    except GeoError:  # an entry stored before validation was this strict
+        return None
 
 
 def content_of(db: Session, app: Application) -> dict[str, Any]:
@@ -310,6 +380,63 @@ def _freeze(db: Session, actor: User, app: Application, now: datetime) -> Applic
         content_hash=version.content_hash,
     )
     return version
+
+
+def submitted_unchanged(db: Session, app: Application) -> ApplicationVersion | None:
+    """The last submitted version when the draft has not changed since it, else None."""
+    if app.status != ApplicationStatus.SUBMITTED or not app.versions:
+        return None
+    last = app.versions[-1]
+    return last if content_hash(content_of(db, app)) == last.content_hash else None
+
+
+# --- the drafter hands over to the signatory ---------------------------------------------
+
+
+def request_signature(db: Session, actor: User, app: Application) -> list[User]:
+    """Record that the complete draft is ready for the a-kasse's signatories; returns them
+    (the caller mails them after the commit)."""
+    _require_open(db, app)
+    missing = [item for item in rules.checklist(draft_of(db, app)) if not item.done]
+    if missing:
+        raise ApplicationError("incomplete", count=len(missing))
+    signatories = list(
+        db.scalars(
+            select(User)
+            .where(
+                User.organisation_id == app.organisation_id,
+                User.role == Role.SIGNATORY,
+                User.is_active.is_(True),
+            )
+            .order_by(User.name)
+        )
+    )
+    if not signatories:
+        raise ApplicationError("no_signatory")
+    audit.record(
+        db,
+        actor.id,
+        "application.signature_requested",
+        app,
+        revision=app.revision,
+        signatories=len(signatories),
+    )
+    return signatories
+
+
+@dataclass(frozen=True)
+class SignatureRequest:
+    by: str
+    at: datetime
+
+
+def pending_signature_request(db: Session, app: Application) -> SignatureRequest | None:
+    """The last hand-over to the signatory, unless a version has been submitted since."""
+    event = _last_event(db, app, "application.signature_requested")
+    if event is None or (app.versions and app.versions[-1].submitted_at >= event.at):
+        return None
+    user = db.get(User, event.actor_id) if event.actor_id else None
+    return SignatureRequest(user.name if user else "", event.at)
 
 
 def withdraw(db: Session, actor: User, app: Application, reason: str) -> None:

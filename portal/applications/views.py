@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import (
@@ -18,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,14 +30,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, db
 from portal.access import Permission, can, can_edit_application, requires
-from portal.applications import jobs, receipts, rules, services, uploads
+from portal.applications import jobs, notices, receipts, rules, services, uploads
 from portal.applications.forms import (
     AttachmentForm,
     SubmitForm,
     WithdrawForm,
     draft_form_class,
 )
-from portal.assessment import notices
+from portal.assessment import notices as assessment_notices
 from portal.assessment import services as assessment
 from portal.assessment.forms import AnswerForm
 from portal.errors import ApplicationError, message, redirect_on_error
@@ -123,14 +126,45 @@ def _read_extent_choices(call: Call) -> ExtentChoices:
     return ExtentChoices(regions, by_region, excluded, {m.code: m.name for m in munis})
 
 
-def _draft_form(call: Call, choices: ExtentChoices, app: Application | None) -> Any:
+def _draft_form(
+    call: Call, choices: ExtentChoices, app: Application | None, *, posted: bool | None = None
+) -> Any:
+    """The draft form: as posted, or (`posted=False`) as saved, with the fields' digests."""
     criteria = call.criteria_set.criteria
     budget = rules.answer_budget(call.page_limit, len(criteria))
-    form_class = draft_form_class(criteria, budget, frozenset(choices.excluded), choices.names)
-    form = form_class(data=None if request.method == "POST" else _initial(app, criteria))
+    form_class = draft_form_class(
+        criteria,
+        budget,
+        frozenset(choices.excluded),
+        choices.names,
+        exclusion_list=call.exclusion_list,
+        region_names={r.code: r.name for r in choices.regions},
+    )
+    if posted is None:
+        posted = request.method == "POST"
+    form = form_class() if posted else form_class(formdata=None, data=_initial(app, criteria))
     form.regions.choices = options((r.code, r.name) for r in choices.regions)
     form.municipalities.choices = options(sorted(choices.names.items()))
+    if not posted:
+        form.base.data = _digests(form.to_draft())
     return form
+
+
+def _digests(data: services.DraftData) -> str:
+    values = services.draft_values(data)
+    return json.dumps(
+        {name: rules.value_digest(value) for name, value in values.items()},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def _loaded_digests(raw: str | None) -> dict[str, str]:
+    try:
+        loaded = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
 
 
 def _initial(app: Application | None, criteria: list[Any]) -> dict[str, Any]:
@@ -167,37 +201,181 @@ def _initial(app: Application | None, criteria: list[Any]) -> dict[str, Any]:
 @requires(Permission.EDIT_APPLICATION)
 def edit(call_id: int) -> ResponseReturnValue:
     call = call_or_404(call_id)
-    session = db.session()
-    app = services.find(session, call.id, current_user.organisation_id)
+    app = services.find(db.session(), call.id, current_user.organisation_id)
     choices = _extent_choices(call)
     form = _draft_form(call, choices, app)
-    editable = services.is_open_for(session, call, current_user.organisation_id)
     redirect_on_error(url_for(".edit", call_id=call.id))
+    conflict = None
     if request.method == "POST" and form.validate():
+        outcome = _save_or_merge(call, app, form, choices)
+        if outcome.conflict is None:
+            flash(_saved_message(outcome), "success")
+            return redirect(url_for(".edit", call_id=call.id))
+        app, conflict = outcome.app, outcome.conflict
+    return _edit_page(call, app, form=form, conflict=conflict)
+
+
+def _edit_page(
+    call: Call,
+    app: Application | None,
+    *,
+    form: Any = None,
+    attachment_form: AttachmentForm | None = None,
+    conflict: Conflict | None = None,
+) -> str:
+    choices = _extent_choices(call)
+    form = form if form is not None else _draft_form(call, choices, app, posted=False)
+    editable = services.is_open_for(db.session(), call, current_user.organisation_id)
+    context = _edit_context(call, app, form, choices, editable)
+    if attachment_form is not None:
+        context["attachment_form"] = attachment_form
+    return render_template("applications/edit.html", conflict=conflict, **context)
+
+
+# --- two people saving the same draft ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OtherVersion:
+    """One field both people changed: the other person's value as the page shows it."""
+
+    name: str
+    label: str
+    shown: str
+    free_text: bool  # offer "merge" (edit the text box)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    by: str
+    at: datetime | None
+    fields: dict[str, OtherVersion]
+    taken: list[str]  # labels of the fields only the other person changed (their value kept)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    app: Application | None
+    conflict: Conflict | None = None
+    taken: tuple[str, ...] = ()
+
+
+# A conflict is decided per unit; the extent is one unit of three form fields.
+EXTENT_FIELDS = ("extent_kind", "regions", "municipalities")
+
+
+def _fields_of(unit: str) -> tuple[str, ...]:
+    return EXTENT_FIELDS if unit == "extent" else (unit,)
+
+
+def _save_or_merge(
+    call: Call, app: Application | None, form: Any, choices: ExtentChoices
+) -> SaveOutcome:
+    """Save the draft. On a form loaded before someone else's save, keep their change where
+    the user left the field alone, and return the fields both changed for the user to decide
+    (nothing is saved then, and the form moves to the current revision)."""
+    session = db.session()
+    resolved = _apply_choices(call, app, form, choices)
+    try:
+        return SaveOutcome(_save_draft(call, app, replace(form.to_draft(), resolved=resolved)))
+    except ApplicationError as error:
+        if error.code != "stale_draft":
+            raise
+    session.rollback()
+    current = services.find(session, call.id, current_user.organisation_id)
+    theirs = _draft_form(call, choices, current, posted=False)
+    merge = rules.merge_draft(
+        _loaded_digests(form.base.data),
+        services.draft_values(form.to_draft()),
+        services.draft_values(theirs.to_draft()),
+    )
+    for unit in merge.taken:
+        _copy_unit(form, theirs, unit)
+    _copy_unit(form, theirs, "revision")
+    _copy_unit(form, theirs, "base")
+    if not merge.conflicts:
         try:
-            _save_draft(call, app, form)
+            data = replace(form.to_draft(), resolved=dict.fromkeys(merge.taken, "taken"))
+            return SaveOutcome(_save_draft(call, current, data), taken=merge.taken)
         except ApplicationError as error:
             if error.code != "stale_draft":
                 raise
-            # Keep what was typed; the next save overwrites the other person's change.
-            session.rollback()
-            flash(message(error), "error")
-            app = services.find(session, call.id, current_user.organisation_id)
-            form.revision.data = app.revision if app else None
-        else:
-            flash(_("Kladden er gemt."), "success")
-            return redirect(url_for(".edit", call_id=call.id))
-    return render_template(
-        "applications/edit.html", **_edit_context(call, app, form, choices, editable)
+            session.rollback()  # a third save in between: show it like a conflict
+    return SaveOutcome(current, _conflict(current, form, theirs, merge))
+
+
+def _copy_unit(form: Any, source: Any, unit: str) -> None:
+    for name in _fields_of(unit):
+        form[name].data = source[name].data
+        form[name].raw_data = []  # render the copied value, not what was posted
+
+
+def _apply_choices(
+    call: Call, app: Application | None, form: Any, choices: ExtentChoices
+) -> dict[str, str]:
+    """The user's choice per conflicting field, posted from the conflict page; "theirs"
+    copies the saved value into the form. Only for a form at the current revision: after
+    yet another save the conflict is shown afresh."""
+    chosen = {
+        unit: request.form.get(f"resolve-{unit}", "")
+        for unit in services.draft_values(form.to_draft())
+    }
+    chosen = {unit: c for unit, c in chosen.items() if c in ("mine", "theirs", "merged")}
+    if not chosen or app is None or form.revision.data != app.revision:
+        return {}
+    saved = _draft_form(call, choices, app, posted=False)
+    for unit, choice in chosen.items():
+        if choice == "theirs":
+            _copy_unit(form, saved, unit)
+    return chosen
+
+
+def _conflict(app: Application | None, form: Any, theirs: Any, merge: rules.Merge) -> Conflict:
+    saved = services.last_saved(db.session(), app) if app is not None else None
+    return Conflict(
+        by=saved.by if saved else "",
+        at=saved.at if saved else None,
+        fields={unit: _other_version(unit, form, theirs) for unit in merge.conflicts},
+        taken=[_unit_label(unit, form) for unit in merge.taken],
     )
 
 
-def _save_draft(call: Call, app: Application | None, form: Any) -> Application:
+def _unit_label(unit: str, form: Any) -> str:
+    if unit == "extent":
+        return str(form.extent_kind.label.text)
+    return str(form[unit].label.text)
+
+
+def _other_version(unit: str, form: Any, theirs: Any) -> OtherVersion:
+    label = _unit_label(unit, form)
+    if unit == "extent":
+        shown = receipts.extent_words(db.session(), theirs.extent().entries())
+        return OtherVersion(unit, label, shown, free_text=False)
+    field = theirs[unit]
+    value = field.data
+    if hasattr(field, "iter_choices"):
+        shown = next((str(c[1]) for c in field.iter_choices() if c[2] and c[0]), "")
+    elif isinstance(value, int | float | Decimal):
+        shown = format_decimal(value)
+    else:
+        shown = "" if value is None else str(value)
+    return OtherVersion(unit, label, shown, free_text=field.type == "TextAreaField")
+
+
+def _saved_message(outcome: SaveOutcome) -> str:
+    if not outcome.taken:
+        return _("Kladden er gemt.")
+    return _(
+        "Kladden er gemt. En anden havde gemt imens; deres ændringer i felter, du ikke "
+        "havde rettet, er bevaret."
+    )
+
+
+def _save_draft(call: Call, app: Application | None, data: services.DraftData) -> Application:
     """Create the application on its first save, then save the draft and commit."""
     session = db.session()
     if not services.is_open_for(session, call, current_user.organisation_id):
         raise ApplicationError("closed")
-    data = form.to_draft()
     if app is not None and data.revision is None:
         # The form was opened before the application existed, and a colleague's first save
         # created it since: saving now would silently overwrite that text.
@@ -226,6 +404,15 @@ def _edit_context(
         "editable": editable,
         "checklist": checklist,
         "complete": bool(app) and rules.is_complete(checklist),
+        "submitted": services.submitted_unchanged(session, app) if app else None,
+        "handed_over": services.pending_signature_request(session, app) if app else None,
+        "handover_form": ConfirmForm(),
+        "extent_words": receipts.extent_words(session, extent.entries()),
+        "effective_words": extent.describe_effective(call.exclusion_list, choices.names),
+        "excluded_by_region": {
+            r.code: sum(1 for m in choices.by_region[r.code] if m.code in choices.excluded)
+            for r in choices.regions
+        },
         "budget": rules.answer_budget(call.page_limit, len(call.criteria_set.criteria)),
         "annex_budget": rules.annex_page_budget(call.page_limit, call.page_limit_with_annexes),
         "attachments": services.live_attachments(session, app) if app else [],
@@ -261,48 +448,76 @@ def autosave(call_id: int) -> ResponseReturnValue:
     form = _draft_form(call, _extent_choices(call), app)
     if not form.validate():
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-        return jsonify(
-            ok=False, message=_("Ikke gemt: ret fejlene i formularen."), errors=errors
-        ), 400
+        labels = ", ".join(
+            str(form[name].label.text) for name in errors if name in form and name != "csrf_token"
+        )
+        text = (
+            _("Ikke gemt: ret fejlen ved %(fields)s. Din tekst er her endnu.", fields=labels)
+            if labels
+            else _("Ikke gemt: ret fejlene i formularen.")
+        )
+        return jsonify(ok=False, message=text, errors=errors), 400
+    data = form.to_draft()
     try:
-        app = _save_draft(call, app, form)
+        app = _save_draft(call, app, data)
     except ApplicationError as error:
         session.rollback()
-        return jsonify(ok=False, message=message(error)), 409
+        if error.code != "stale_draft":
+            return jsonify(ok=False, message=message(error)), 409
+        return jsonify(ok=False, conflict=True, message=_stale_autosave_message(call)), 409
     return jsonify(
         ok=True,
         revision=app.revision,
+        base=_digests(data),
         message=_("Automatisk gemt kl. %(time)s", time=format_datetime(app.updated_at, "HH:mm")),
     ), 200
+
+
+def _stale_autosave_message(call: Call) -> str:
+    current = services.find(db.session(), call.id, current_user.organisation_id)
+    saved = services.last_saved(db.session(), current) if current else None
+    return _(
+        "Ikke gemt: %(name)s har gemt ansøgningen kl. %(time)s, mens du skrev. Din tekst er "
+        "her endnu. Klik «Gem kladde» for at se begge versioner og vælge.",
+        name=saved.by if saved and saved.by else _("en kollega"),
+        time=format_datetime(saved.at, "HH:mm") if saved else "",
+    )
 
 
 @bp.route("/<int:app_id>/bilag", methods=["POST"])
 @requires(Permission.EDIT_APPLICATION)
 def upload(app_id: int) -> ResponseReturnValue:
+    """Add a PDF; a refusal is shown at the file field, with the chosen criterion kept."""
     app = _own_application_or_404(app_id)
     form = _attachment_form(app.call)
-    if not form.validate_on_submit():
-        errors = [str(e) for errs in form.errors.values() for e in errs]
-        flash(errors[0] if errors else _("Vælg en PDF-fil."), "error")
-        return redirect(url_for(".edit", call_id=app.call_id) + "#bilag")
-    redirect_on_error(url_for(".edit", call_id=app.call_id) + "#bilag")
-    try:
-        _store_attachment(app, form)
-    except uploads.UploadRejected as rejected:
-        session = db.session()
-        audit.record(
-            session,
-            current_user.id,
-            "attachment.refused",
-            app,
-            reason=rejected.code,
-            filename=uploads.sanitize_filename(form.file.data.filename or ""),
-        )
-        session.commit()
-        flash(str(rejected.message), "error")
-    else:
-        flash(_("Bilaget er tilføjet."), "success")
-    return redirect(url_for(".edit", call_id=app.call_id) + "#bilag")
+    if form.validate_on_submit():
+        try:
+            _store_attachment(app, form)
+        except uploads.UploadRejected as rejected:
+            _record_refusal(app, form, rejected.code)
+            form.file.errors = [str(rejected.message)]
+        except ApplicationError as refusal:
+            db.session().rollback()
+            form.file.errors = [message(refusal)]
+        else:
+            flash(_("Bilaget er tilføjet."), "success")
+            return redirect(url_for(".edit", call_id=app.call_id) + "#bilag")
+    for f in form:  # one message per field
+        f.errors = list(f.errors)[:1]
+    return _edit_page(app.call, app, attachment_form=form), 400
+
+
+def _record_refusal(app: Application, form: AttachmentForm, code: str) -> None:
+    session = db.session()
+    audit.record(
+        session,
+        current_user.id,
+        "attachment.refused",
+        app,
+        reason=code,
+        filename=uploads.sanitize_filename(form.file.data.filename or ""),
+    )
+    session.commit()
 
 
 def _store_attachment(app: Application, form: AttachmentForm) -> None:
@@ -401,7 +616,63 @@ def submit(app_id: int) -> ResponseReturnValue:
         complete=rules.is_complete(checklist),
         deadline=services.effective_deadline(session, app),
         can_submit=can(current_user.user, Permission.SUBMIT_APPLICATION),
+        can_hand_over=can(current_user.user, Permission.REQUEST_SIGNATURE),
+        editable=services.is_editable(session, app),
+        submitted=services.submitted_unchanged(session, app),
+        handed_over=services.pending_signature_request(session, app),
+        handover_form=ConfirmForm(),
+        **_extent_texts(app.call, app.requested_extent),
     )
+
+
+def _extent_texts(call: Call, entries: list[str] | None) -> dict[str, str]:
+    """The requested extent in words and what remains of it without the frikommuner."""
+    extent = Extent.parse(entries)
+    return {
+        "extent_words": receipts.extent_words(db.session(), extent.entries()),
+        "effective_words": extent.describe_effective(
+            call.exclusion_list, _extent_choices(call).names
+        ),
+    }
+
+
+@bp.route("/<int:app_id>/til-underskrift", methods=["POST"])
+@requires(Permission.REQUEST_SIGNATURE)
+def request_signature(app_id: int) -> ResponseReturnValue:
+    """The drafter hands the finished draft to the a-kasse's signatories (mail and start
+    page)."""
+    app = _own_application_or_404(app_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session = db.session()
+    redirect_on_error(url_for(".edit", call_id=app.call_id))
+    signatories = services.request_signature(session, current_user.user, app)
+    session.commit()
+    mailed = notices.signature_requested(
+        session,
+        current_app.config,
+        app,
+        current_user.user,
+        signatories,
+        services.effective_deadline(session, app),
+    )
+    session.commit()
+    names = ", ".join(user.name for user in signatories)
+    if mailed:
+        flash(
+            _("Ansøgningen er sendt til underskrift. %(names)s har fået en e-mail.", names=names),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Ansøgningen er sendt til underskrift og vises på %(names)s' forside, men "
+                "e-mailen kunne ikke sendes.",
+                names=names,
+            ),
+            "error",
+        )
+    return redirect(url_for(".edit", call_id=app.call_id))
 
 
 def _submit(app: Application, revision: int) -> ApplicationVersion:
@@ -450,13 +721,12 @@ def version(app_id: int, number: int) -> str:
     found = next((v for v in app.versions if v.number == number), None)
     if found is None:
         abort(404)
-    session = db.session()
     return render_template(
         "applications/version.html",
         app=app,
         version=found,
-        extent_words=receipts.extent_words(session, found.content["requested_extent"]),
         criteria=app.call.criteria_set.criteria,
+        **_extent_texts(app.call, found.content["requested_extent"]),
     )
 
 
@@ -563,7 +833,7 @@ def answer(app_id: int, request_id: int) -> ResponseReturnValue:
     redirect_on_error(url_for(".status", app_id=app.id))
     assessment.answer_request(session, current_user.user, found, form.answer.data or "")
     session.commit()
-    notices.information_answered(session, current_app.config, found)
+    assessment_notices.information_answered(session, current_app.config, found)
     session.commit()
     flash(_("Svaret er sendt til styrelsen og lagt ved ansøgningen som tillæg."), "success")
     return redirect(url_for(".status", app_id=app.id))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from portal.models import (
     Role,
     User,
 )
+from portal.web import format_when
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def information_requested(
             call=app.call.title,
             n=version.number,
             question=request.question,
-            due=format_datetime(request.answer_due_at, "d. MMMM y 'kl.' HH.mm"),
+            due=format_when(request.answer_due_at),
         ),
         "mail.information_requested_sent",
         request,

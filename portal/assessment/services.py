@@ -39,6 +39,7 @@ from portal.models import (
     ConsolidatedScore,
     Consolidation,
     Criterion,
+    CriterionInterpretation,
     CriterionScore,
     DeadlineExtension,
     DecisionStatus,
@@ -667,6 +668,10 @@ def save_consolidation(
     consolidation.updated_at = utcnow()
     if sign_off:
         consolidation.signed_off_at = consolidation.updated_at
+        for row in consolidation.scores:
+            row.interpretation_id = _relied_on_interpretation(
+                db, version.application.call_id, row.criterion_id
+            )
     db.flush()
     audit.record(
         db,
@@ -677,6 +682,21 @@ def save_consolidation(
         dissents=sum(1 for e in entries if e.dissent_assessor_id is not None),
     )
     return consolidation
+
+
+def _relied_on_interpretation(db: Session, call_id: int, criterion_id: int) -> int | None:
+    """The newest published interpretation of the criterion in the call: what a score signed
+    off now relies on (the dialogue register links earlier scores when it first publishes)."""
+    return db.scalar(
+        select(CriterionInterpretation.id)
+        .where(
+            CriterionInterpretation.call_id == call_id,
+            CriterionInterpretation.criterion_id == criterion_id,
+            CriterionInterpretation.published_at.is_not(None),
+        )
+        .order_by(CriterionInterpretation.version.desc())
+        .limit(1)
+    )
 
 
 def consolidated_scores(consolidation: Consolidation | None) -> dict[int, int | None]:

@@ -114,12 +114,19 @@ def safe_member_name(name: str) -> str:
     return cleaned or "bilag.pdf"
 
 
+def _csv_cell(value: object) -> object:
+    """As `_cell`, and decimals with a comma: the semicolon file is for Danish spreadsheets."""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",") if value == value else ""
+    return _cell(value)
+
+
 def to_csv(rows: list[Row], header: list[str] = HEADER) -> bytes:
-    """UTF-8 with BOM and semicolons, as Danish spreadsheet programs expect."""
+    """UTF-8 with BOM, semicolons and decimal commas, as Danish spreadsheet programs expect."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row.values] for row in rows)
+    writer.writerows([_csv_cell(v) for v in row.values] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
@@ -158,6 +165,9 @@ def dossier(db: Session, app: Application, config: Mapping[str, object]) -> byte
             "content_hash": version.content_hash,
             "criteria": criteria,
             "extent": receipts.extent_words(db, content["requested_extent"]),
+            "effective_extent": receipts.effective_extent_words(
+                db, app.call.exclusion_list, content["requested_extent"]
+            ),
             "capacity": dict(content["capacity"]),
             "contact": dict(content["contact"]),
             "addenda": _addenda(db, version),

@@ -1,11 +1,13 @@
-"""Administrator forms: criteria, calls, deadline extensions."""
+"""Administrator forms: criteria, calls, deadline extensions, a call's reported inflow."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -17,13 +19,22 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.applications.services import NewExtension
-from portal.calls.services import CriterionData, NewCall
+from portal.applications.uploads import sanitize_filename
+from portal.calls.inflow import InflowFileRejected, Problem, ReportedInflow, read_inflow_csv
+from portal.calls.services import (
+    CallChanges,
+    CriterionData,
+    NewCall,
+    NewInflowUpload,
+    RefusedInflowUpload,
+)
 from portal.forms import (
     DanishDecimalField,
     PortalForm,
     YearRange,
     local_to_utc,
 )
+from portal.models import Call, utcnow
 
 
 class CriterionForm(PortalForm):
@@ -146,6 +157,11 @@ class CallForm(PortalForm):
         if ok and self.deadline_at.data <= self.opens_at.data:
             self.deadline_at.errors.append(_l("Fristen skal ligge efter åbningstidspunktet."))
             ok = False
+        if ok and local_to_utc(self.deadline_at.data) <= utcnow():
+            self.deadline_at.errors.append(
+                _l("Fristen ligger i fortiden. Vælg en frist, der endnu ikke er passeret.")
+            )
+            ok = False
         if ok and self.page_limit_with_annexes.data < self.page_limit.data:
             self.page_limit_with_annexes.errors.append(
                 _l("Grænsen med bilag kan ikke være mindre end sidegrænsen.")
@@ -161,6 +177,53 @@ class CallForm(PortalForm):
             opens_at=local_to_utc(self.opens_at.data),
             deadline_at=local_to_utc(self.deadline_at.data),
             dialogue_meeting_on=meeting,
+            page_limit=int(self.page_limit.data),
+            page_limit_with_annexes=int(self.page_limit_with_annexes.data),
+            target_volume=int(self.target_volume.data),
+            min_share=float(self.min_share_percent.data) / 100,
+            years=int(self.years.data),
+            national_inflow=int(self.national_inflow.data),
+        )
+
+
+class CallEditForm(CallForm):
+    """The call's settings after creation: the criteria set and the opening stay as they were
+    (applications are written against them); the deadline may move, but not into the past."""
+
+    def __init__(self, call: Call, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.call = call
+        del self.criteria_set_id
+        del self.opens_at
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = PortalForm.validate(self, extra_validators)
+        deadline = self.deadline_at.data
+        if ok and deadline is not None:
+            moved = local_to_utc(deadline) != self.call.deadline_at
+            if moved and local_to_utc(deadline) <= utcnow():
+                self.deadline_at.errors.append(
+                    _l(
+                        "Fristen kan ikke flyttes til et tidspunkt, der er passeret. Giv en "
+                        "fristforlængelse til den enkelte a-kasse i stedet."
+                    )
+                )
+                ok = False
+            elif moved and local_to_utc(deadline) <= self.call.opens_at:
+                self.deadline_at.errors.append(_l("Fristen skal ligge efter åbningstidspunktet."))
+                ok = False
+        if ok and self.page_limit_with_annexes.data < self.page_limit.data:
+            self.page_limit_with_annexes.errors.append(
+                _l("Grænsen med bilag kan ikke være mindre end sidegrænsen.")
+            )
+            ok = False
+        return ok
+
+    def to_changes(self) -> CallChanges:
+        return CallChanges(
+            title=self.title.data or "",
+            deadline_at=local_to_utc(self.deadline_at.data),
+            dialogue_meeting_on=self.dialogue_meeting_on.data,
             page_limit=int(self.page_limit.data),
             page_limit_with_annexes=int(self.page_limit_with_annexes.data),
             target_volume=int(self.target_volume.data),
@@ -189,4 +252,65 @@ class ExtensionForm(PortalForm):
             organisation_id=int(self.organisation_id.data),
             deadline_at=local_to_utc(self.deadline_at.data),
             reason=self.reason.data or "",
+        )
+
+
+class InflowUploadForm(PortalForm):
+    """A reported inflow CSV, read whole when the form validates: a file with any problem
+    is refused, and `problems` lists them (line, column, value) for the page."""
+
+    file = FileField(_l("CSV-fil med tilgang"), validators=[FileRequired(_l("Vælg en CSV-fil."))])
+
+    def __init__(self, *args: Any, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        self.problems: tuple[Problem, ...] = ()
+        self.refused: RefusedInflowUpload | None = None
+        self._content = b""
+        self._read: ReportedInflow | None = None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        data = self.file.data.read(self.max_bytes + 1)
+        if len(data) > self.max_bytes:
+            self.file.errors.append(
+                _l(
+                    "Filen er for stor: en tilgangsfil må højst fylde %(limit)d kB.",
+                    limit=self.max_bytes // 1024,
+                )
+            )
+            return False
+        try:
+            self._read = read_inflow_csv(data)
+        except InflowFileRejected as rejected:
+            self.problems = rejected.problems
+            self.refused = RefusedInflowUpload(
+                filename=self._filename(),
+                sha256=hashlib.sha256(data).hexdigest(),
+                size_bytes=len(data),
+                problems=len(rejected.problems),
+            )
+            self.file.errors.append(
+                _l(
+                    "Filen er afvist, og intet er gemt: %(n)d fejl, se listen. Ret filen, "
+                    "og upload hele filen igen.",
+                    n=len(rejected.problems),
+                )
+            )
+            return False
+        self._content = data
+        return True
+
+    def _filename(self) -> str:
+        return sanitize_filename(self.file.data.filename or "") or "tilgang.csv"
+
+    def to_upload(self) -> NewInflowUpload:
+        assert self._read is not None, "validate() first"
+        return NewInflowUpload(
+            filename=self._filename(),
+            sha256=hashlib.sha256(self._content).hexdigest(),
+            size_bytes=len(self._content),
+            year=self._read.year,
+            rows=self._read.rows,
         )

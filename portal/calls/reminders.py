@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +14,14 @@ from portal import audit
 from portal.applications import services as applications
 from portal.mail import MailError, send_mail
 from portal.models import Application, ApplicationStatus, Call, User
+from portal.web import format_when
 
 log = logging.getLogger(__name__)
 
 
 def draft_holders(db: Session, call: Call) -> list[tuple[Application, list[str]]]:
-    """Draft applications with their a-kasse's active users' and contact's addresses."""
+    """Draft applications with their a-kasse's active users' and contact's addresses (an
+    a-kasse with no address at all has an empty list)."""
     drafts = db.scalars(
         select(Application).where(
             Application.call_id == call.id, Application.status == ApplicationStatus.DRAFT
@@ -33,18 +35,31 @@ def draft_holders(db: Session, call: Call) -> list[tuple[Application, list[str]]
             )
         ).all()
         addresses = sorted({*users, *([app.contact_email] if app.contact_email else [])})
-        if addresses:
-            result.append((app, addresses))
+        result.append((app, addresses))
     return result
+
+
+@dataclass(frozen=True)
+class ReminderReport:
+    """How the reminders went: recipients reached, and the a-kasser not reached and why."""
+
+    sent: int
+    no_address: list[str]
+    failed: list[str]
 
 
 def send_reminders(
     db: Session, actor_id: int | None, call: Call, config: Mapping[str, object]
-) -> int:
-    sent = failed = 0
+) -> ReminderReport:
+    sent = 0
+    no_address: list[str] = []
+    failed: list[str] = []
     for app, addresses in draft_holders(db, call):
+        if not addresses:
+            no_address.append(app.organisation.name)
+            continue
         deadline = applications.effective_deadline(db, app)
-        when = format_datetime(deadline, "d. MMMM y 'kl.' HH.mm")
+        when = format_when(deadline)
         subject = _("Påmindelse: ansøgningsfristen er %(when)s", when=when)
         body = _(
             "Kære %(fund)s\n\nJeres ansøgning til «%(call)s» er endnu ikke indsendt. "
@@ -58,8 +73,16 @@ def send_reminders(
             send_mail(config, addresses, subject, body)
         except (OSError, MailError):
             log.exception("reminder mail failed for application %s", app.id)
-            failed += 1
+            failed.append(app.organisation.name)
             continue
         sent += len(addresses)
-    audit.record(db, actor_id, "call.reminders_sent", call, recipients=sent, failed=failed)
-    return sent
+    audit.record(
+        db,
+        actor_id,
+        "call.reminders_sent",
+        call,
+        recipients=sent,
+        failed=len(failed),
+        no_address=no_address,
+    )
+    return ReminderReport(sent, no_address, failed)

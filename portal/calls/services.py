@@ -1,4 +1,4 @@
-"""Criteria sets and calls (Trin 1)."""
+"""Criteria sets and calls (Trin 1); a call's reported inflow (for Trin 3)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from portal.models import (
     CriteriaSet,
     CriteriaSetStatus,
     Criterion,
+    InflowUpload,
     utcnow,
 )
 
@@ -94,11 +95,54 @@ def create_call(db: Session, actor_id: int | None, data: NewCall, *, open_now: b
         raise CallError("set_not_published")
     if data.deadline_at <= data.opens_at:
         raise CallError("deadline_before_opening")
+    if open_now and data.deadline_at <= utcnow():
+        raise CallError("deadline_in_past")
     call = Call(**data.__dict__, status=CallStatus.OPEN if open_now else CallStatus.DRAFT)
     db.add(call)
     db.flush()
     audit.record(db, actor_id, "call.created", call, title=data.title)
     return call
+
+
+@dataclass(frozen=True)
+class CallChanges:
+    title: str
+    deadline_at: datetime
+    dialogue_meeting_on: date | None
+    page_limit: int
+    page_limit_with_annexes: int
+    target_volume: int
+    min_share: float
+    years: int
+    national_inflow: int
+
+
+def update_call(db: Session, actor_id: int | None, call: Call, changes: CallChanges) -> list[str]:
+    """Change an open call's settings; returns the names of the fields that changed (audited
+    with their old and new values). A closed call is frozen."""
+    if call.status != CallStatus.OPEN:
+        raise CallError("call_closed")
+    if changes.deadline_at != call.deadline_at and changes.deadline_at <= utcnow():
+        raise CallError("deadline_in_past")
+    changed: dict[str, tuple[str, str]] = {}
+    for name, value in changes.__dict__.items():
+        old = getattr(call, name)
+        if old != value:
+            changed[name] = (str(old), str(value))
+            setattr(call, name, value)
+    if changed:
+        db.flush()
+        audit.record(db, actor_id, "call.updated", call, changes=changed)
+    return sorted(changed)
+
+
+def close_call(db: Session, actor_id: int | None, call: Call) -> None:
+    """Close an open call: no more applications or submissions, extensions included."""
+    if call.status != CallStatus.OPEN:
+        raise CallError("call_closed")
+    call.status = CallStatus.CLOSED
+    db.flush()
+    audit.record(db, actor_id, "call.closed", call, deadline=call.deadline_at.isoformat())
 
 
 def update_criterion(
@@ -154,3 +198,106 @@ def counts_by_status(db: Session, call_id: int) -> dict[str, int]:
     counts = {status.value: 0 for status in ApplicationStatus}
     counts.update({status: count for status, count in rows})
     return counts
+
+
+# --- reported inflow -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewInflowUpload:
+    """A reported inflow file as read (`portal.calls.inflow.read_inflow_csv`)."""
+
+    filename: str
+    sha256: str
+    size_bytes: int
+    year: int
+    rows: tuple[tuple[str, str, float], ...]  # (fund id, municipality code, inflow)
+
+
+@dataclass(frozen=True)
+class RefusedInflowUpload:
+    filename: str
+    sha256: str
+    size_bytes: int
+    problems: int
+
+
+def active_inflow(db: Session, call_id: int) -> InflowUpload | None:
+    """The upload a new selection run of the call uses: the latest, unless it was withdrawn
+    (then the inflow is modelled)."""
+    latest = db.scalar(
+        select(InflowUpload)
+        .where(InflowUpload.call_id == call_id)
+        .order_by(InflowUpload.id.desc())
+        .limit(1)
+    )
+    return latest if latest is not None and latest.withdrawn_at is None else None
+
+
+def inflow_uploads(db: Session, call_id: int) -> list[InflowUpload]:
+    """Every upload of the call, the latest first."""
+    return list(
+        db.scalars(
+            select(InflowUpload)
+            .where(InflowUpload.call_id == call_id)
+            .order_by(InflowUpload.id.desc())
+        )
+    )
+
+
+def upload_inflow(db: Session, actor_id: int, call: Call, data: NewInflowUpload) -> InflowUpload:
+    """Store a reported inflow file; from now on it is the call's inflow (the latest wins)."""
+    if not data.rows:
+        raise CallError("inflow_without_rows")
+    upload = InflowUpload(
+        call_id=call.id,
+        uploaded_by_id=actor_id,
+        filename=data.filename,
+        sha256=data.sha256,
+        size_bytes=data.size_bytes,
+        year=data.year,
+        row_count=len(data.rows),
+        rows=[[fund, code, inflow] for fund, code, inflow in data.rows],
+    )
+    db.add(upload)
+    db.flush()
+    audit.record(
+        db,
+        actor_id,
+        "inflow.uploaded",
+        upload,
+        call=call.id,
+        filename=data.filename,
+        sha256=data.sha256,
+        rows=len(data.rows),
+        year=data.year,
+    )
+    return upload
+
+
+def record_refused_inflow(
+    db: Session, actor_id: int, call: Call, refused: RefusedInflowUpload
+) -> None:
+    """A refused file is not stored; the attempt is logged."""
+    audit.record(
+        db,
+        actor_id,
+        "inflow.refused",
+        call,
+        filename=refused.filename,
+        sha256=refused.sha256,
+        size_bytes=refused.size_bytes,
+        problems=refused.problems,
+    )
+
+
+def withdraw_inflow(db: Session, actor_id: int, call: Call) -> InflowUpload:
+    """Back to the modelled inflow: the upload in use is withdrawn (and kept)."""
+    upload = active_inflow(db, call.id)
+    if upload is None:
+        raise CallError("inflow_already_modelled")
+    upload.withdrawn_at = utcnow()
+    upload.withdrawn_by_id = actor_id
+    db.flush()
+    audit.record(db, actor_id, "inflow.withdrawn", upload, call=call.id, sha256=upload.sha256)
+    return upload

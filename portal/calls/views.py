@@ -1,4 +1,5 @@
-"""Administrator pages: criteria sets, calls, submissions, exports and reminders."""
+"""Administrator pages: criteria sets, calls, submissions, exports, reminders and a call's
+reported inflow."""
 
 from __future__ import annotations
 
@@ -17,19 +18,31 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from geo.reference import funds as reference_funds
 from portal import db
 from portal.access import Permission, requires
+from portal.applications import receipts
 from portal.applications.deadlines import assessed_version, extension_for
 from portal.applications.services import grant_extension
 from portal.calls import exports, reminders, services
-from portal.calls.forms import CallForm, CriterionForm, ExtensionForm
+from portal.calls.forms import (
+    CallEditForm,
+    CallForm,
+    CriterionForm,
+    ExtensionForm,
+    InflowUploadForm,
+)
+from portal.errors import ApplicationError, message, redirect_on_error
+from portal.extent import Extent
 from portal.forms import ConfirmForm, set_choices, utc_to_local_naive
 from portal.models import (
     Application,
     Call,
+    CallStatus,
     CriteriaSet,
     CriteriaSetStatus,
     Criterion,
@@ -191,8 +204,15 @@ def call_detail(call_id: int) -> ResponseReturnValue:
         .order_by(Organisation.name)
     ).all()
     set_choices(form.organisation_id, [(f.id, f.name) for f in funds])
+    status = 200
     if form.validate_on_submit():
-        return _grant_extension(call, form)
+        try:
+            return _grant_extension(call, form)
+        except ApplicationError as refused:
+            session.rollback()
+            form.deadline_at.errors.append(message(refused))
+    if form.errors:
+        status = 400
     apps = session.scalars(select(Application).where(Application.call_id == call.id)).all()
     rows = {a.id: assessed_version(session, a) for a in apps}
     return render_template(
@@ -206,7 +226,57 @@ def call_detail(call_id: int) -> ResponseReturnValue:
         extensions={
             a.organisation_id: extension_for(session, call.id, a.organisation_id) for a in apps
         },
-    )
+        inflow=services.active_inflow(session, call.id),
+    ), status
+
+
+@bp.route("/runder/<int:call_id>/rediger", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CALLS)
+def edit_call(call_id: int) -> ResponseReturnValue:
+    call = _get_or_404(Call, call_id)
+    if call.status != CallStatus.OPEN:
+        flash(_("Runden er lukket og kan ikke længere ændres."), "error")
+        return redirect(url_for(".call_detail", call_id=call.id))
+    initial = None
+    if request.method != "POST":
+        initial = {
+            "title": call.title,
+            "deadline_at": utc_to_local_naive(call.deadline_at),
+            "dialogue_meeting_on": call.dialogue_meeting_on,
+            "page_limit": call.page_limit,
+            "page_limit_with_annexes": call.page_limit_with_annexes,
+            "target_volume": call.target_volume,
+            "min_share_percent": round(call.min_share * 100, 1),
+            "years": call.years,
+            "national_inflow": call.national_inflow,
+        }
+    form = CallEditForm(call, data=initial)
+    if form.validate_on_submit():
+        changed = services.update_call(db.session(), current_user.id, call, form.to_changes())
+        db.session().commit()
+        if changed:
+            flash(_("Rundens indstillinger er ændret og logget."), "success")
+        else:
+            flash(_("Intet er ændret."), "info")
+        return redirect(url_for(".call_detail", call_id=call.id))
+    return render_template("calls/call_edit.html", call=call, form=form)
+
+
+@bp.route("/runder/<int:call_id>/luk", methods=["POST"])
+@requires(Permission.MANAGE_CALLS)
+def close_call(call_id: int) -> ResponseReturnValue:
+    call = _get_or_404(Call, call_id)
+    if ConfirmForm().validate_on_submit():
+        if call.status == CallStatus.OPEN:
+            services.close_call(db.session(), current_user.id, call)
+            db.session().commit()
+            flash(
+                _("Runden er lukket. A-kasserne kan ikke længere skrive eller indsende."),
+                "success",
+            )
+        else:
+            flash(_("Runden er allerede lukket."), "info")
+    return redirect(url_for(".call_detail", call_id=call.id))
 
 
 def _grant_extension(call: Call, form: ExtensionForm) -> ResponseReturnValue:
@@ -233,6 +303,29 @@ def export(call_id: int, fmt: str) -> ResponseReturnValue:
     return response
 
 
+@bp.route("/ansoegning/<int:app_id>/version/<int:number>")
+@requires(Permission.MANAGE_CALLS)
+def read_version(app_id: int, number: int) -> str:
+    """Any submitted version, as its a-kasse sees it, for the administrator."""
+    application = _get_or_404(Application, app_id)
+    found = next((v for v in application.versions if v.number == number), None)
+    if found is None:
+        abort(404)
+    extent = Extent.parse(found.content["requested_extent"])
+    session = db.session()
+    return render_template(
+        "applications/version.html",
+        app=application,
+        version=found,
+        criteria=application.call.criteria_set.criteria,
+        extent_words=receipts.extent_words(session, extent.entries()),
+        effective_words=receipts.effective_extent_words(
+            session, application.call.exclusion_list, extent.entries()
+        ),
+        admin_view=True,
+    )
+
+
 @bp.route("/ansoegning/<int:app_id>/dossier.zip")
 @requires(Permission.MANAGE_CALLS)
 def dossier(app_id: int) -> ResponseReturnValue:
@@ -253,7 +346,88 @@ def send_reminders(call_id: int) -> ResponseReturnValue:
     call = _get_or_404(Call, call_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    sent = reminders.send_reminders(db.session(), current_user.id, call, current_app.config)
+    report = reminders.send_reminders(db.session(), current_user.id, call, current_app.config)
     db.session().commit()
-    flash(_("Påmindelse sendt til %(n)d modtager(e) med en kladde.", n=sent), "success")
+    flash(
+        ngettext(
+            "Påmindelse sendt til %(num)d modtager med en kladde.",
+            "Påmindelse sendt til %(num)d modtagere med en kladde.",
+            report.sent,
+        ),
+        "success",
+    )
+    if report.no_address:
+        flash(
+            _(
+                "Ikke sendt til %(names)s: a-kassen har ingen aktiv bruger og ingen "
+                "kontaktadresse i portalen.",
+                names=", ".join(report.no_address),
+            ),
+            "error",
+        )
+    if report.failed:
+        flash(
+            _(
+                "Mailen til %(names)s kunne ikke sendes; prøv igen senere.",
+                names=", ".join(report.failed),
+            ),
+            "error",
+        )
     return redirect(url_for(".call_detail", call_id=call.id))
+
+
+# --- reported inflow (Trin 3) ---------------------------------------------------------------
+
+
+@bp.route("/runder/<int:call_id>/tilgang", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CALLS)
+def inflow(call_id: int) -> ResponseReturnValue:
+    call = _get_or_404(Call, call_id)
+    session = db.session()
+    form = InflowUploadForm(max_bytes=current_app.config["INFLOW_MAX_BYTES"])
+    if form.validate_on_submit():
+        upload = services.upload_inflow(session, current_user.id, call, form.to_upload())
+        session.commit()
+        flash(
+            _(
+                "Filen %(name)s er gemt: %(n)d rækker for %(year)d. Nye beregninger bruger "
+                "den indberettede tilgang.",
+                name=upload.filename,
+                n=upload.row_count,
+                year=upload.year,
+            ),
+            "success",
+        )
+        return redirect(url_for(".inflow", call_id=call.id))
+    if form.refused is not None:
+        services.record_refused_inflow(session, current_user.id, call, form.refused)
+        session.commit()
+    active = services.active_inflow(session, call.id)
+    return render_template(
+        "calls/inflow.html",
+        call=call,
+        form=form,
+        confirm=ConfirmForm(),
+        active=active,
+        active_funds=sorted({row[0] for row in active.rows}) if active else [],
+        active_total=sum(row[2] for row in active.rows) if active else 0,
+        uploads=services.inflow_uploads(session, call.id),
+        fund_ids=sorted(str(i) for i in reference_funds().index),
+        max_kb=current_app.config["INFLOW_MAX_BYTES"] // 1024,
+    )
+
+
+@bp.route("/runder/<int:call_id>/tilgang/modelleret", methods=["POST"])
+@requires(Permission.MANAGE_CALLS)
+def withdraw_inflow(call_id: int) -> ResponseReturnValue:
+    call = _get_or_404(Call, call_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    redirect_on_error(url_for(".inflow", call_id=call.id))
+    services.withdraw_inflow(db.session(), current_user.id, call)
+    db.session().commit()
+    flash(
+        _("Runden bruger igen modelleret tilgang. Nye beregninger bygger på modellen."),
+        "success",
+    )
+    return redirect(url_for(".inflow", call_id=call.id))

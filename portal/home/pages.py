@@ -9,21 +9,29 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.applications import services as applications
 from portal.assessment import services as assessment
 from portal.assessment.rules import Progress
 from portal.assessment.services import OverviewRow
+from portal.calls import services as calls
+from portal.dialogue import services as dialogue
 from portal.i18n import N_
+from portal.letters import services as letters
 from portal.models import (
+    AGENCY_ROLES,
+    FUND_ROLES,
     Application,
     AssessmentStatus,
     Call,
     CallStatus,
+    DialogueMeeting,
     MeetingPresentation,
     Role,
     RunStatus,
     SelectionRun,
     User,
 )
+from portal.web import format_when
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,8 @@ def tasks_for(db: Session, user: User) -> list[Task]:
         Role.PARTY_MEMBER: _party,
         Role.LABOUR_PARTY: _labour,
     }
-    return builders[Role(user.role)](db, user)
+    urgent, later = _letter_tasks(db, user)
+    return [*urgent, *builders[Role(user.role)](db, user), *later]
 
 
 def _admin(db: Session, user: User) -> list[Task]:
@@ -73,7 +82,7 @@ def _admin(db: Session, user: User) -> list[Task]:
             _("Opret, ret og offentliggør versioner af kriterierne."),
             "calls.criteria_sets",
         ),
-        Task(_("Brugere"), _("%(n)d brugerkonti i portalen.", n=users)),
+        Task(_("Brugere"), _("%(n)d brugerkonti i portalen.", n=users), "users.index"),
         Task(
             _("Udbakke"),
             _("Læs de e-mails, portalen har sendt (kvitteringer og påmindelser)."),
@@ -85,7 +94,33 @@ def _admin(db: Session, user: User) -> list[Task]:
             "ops.audit_log",
         ),
         _selection_task(db),
+        *_inflow_tasks(db),
     ]
+
+
+def _inflow_tasks(db: Session) -> list[Task]:
+    """Per call that is not a draft: which inflow its selection runs use, and where to
+    upload the reported figures."""
+    tasks = []
+    for call in db.scalars(select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.id)):
+        upload = calls.active_inflow(db, call.id)
+        text = (
+            _(
+                "Indberettet: filen %(name)s for %(year)d bruges i nye beregninger.",
+                name=upload.filename,
+                year=upload.year,
+            )
+            if upload
+            else _(
+                "Modelleret. Upload de faktiske tal pr. a-kasse og kommune, når styrelsen har dem."
+            )
+        )
+        tasks.append(
+            Task(
+                _("Tilgang: %(call)s", call=call.title), text, "calls.inflow", {"call_id": call.id}
+            )
+        )
+    return tasks
 
 
 def _assessment_rows(db: Session, user: User) -> list[tuple[Call, list[OverviewRow]]]:
@@ -184,6 +219,7 @@ def _lead(db: Session, user: User) -> list[Task]:
                 {"call_id": call.id},
             )
         )
+    tasks.extend(_interpretation_tasks(db, user))
     tasks.append(_selection_task(db))
     return tasks
 
@@ -197,6 +233,8 @@ def _fund(db: Session, user: User) -> list[Task]:
             )
         )
         state = _("ingen ansøgning endnu") if app is None else _status_text(app.status)
+        if app is not None and user.role == Role.SIGNATORY:
+            tasks.extend(_handed_over(db, call, app))
         tasks.append(
             Task(
                 call.title,
@@ -227,6 +265,27 @@ def _fund(db: Session, user: User) -> list[Task]:
             )
         )
     return tasks
+
+
+def _handed_over(db: Session, call: Call, app: Application) -> list[Task]:
+    """A draft a drafter has sent to the signatory for submission, until it is submitted."""
+    handed = applications.pending_signature_request(db, app)
+    if handed is None:
+        return []
+    return [
+        Task(
+            _("Kladde klar til underskrift fra %(name)s", name=handed.by),
+            _(
+                "%(call)s: sendt %(when)s. Gennemse ansøgningen, og indsend den før fristen "
+                "%(deadline)s.",
+                call=call.title,
+                when=format_when(handed.at),
+                deadline=format_when(applications.effective_deadline(db, app)),
+            ),
+            "applications.submit",
+            {"app_id": app.id},
+        )
+    ]
 
 
 STAGE_TEXTS = {
@@ -290,14 +349,172 @@ def _selection_task(db: Session) -> Task:
 
 
 def _labour(db: Session, user: User) -> list[Task]:
-    calls = list(db.scalars(select(Call).order_by(Call.id)))
-    meeting = next((c.dialogue_meeting_on for c in calls if c.dialogue_meeting_on), None)
-    text = (
-        _(
-            "Dialogmøde %(date)s om styrelsens fortolkning af kriterierne.",
-            date=meeting.strftime("%d.%m.%Y"),
+    """Per call with published material: the meeting, the interpretations, the packet and
+    the party's own comments; each card leads to the page that holds it."""
+    tasks = []
+    for call in dialogue.calls_with_dialogue(db):
+        standing = dialogue.standing(db, call, user)
+        if not standing.published and standing.meeting is None:
+            continue
+        args: dict[str, object] = {"call_id": call.id}
+        tasks.append(
+            Task(
+                _("Dialogmøde %(date)s", date=_meeting_words(standing.meeting)),
+                _("%(call)s: mødets tid, sted og dagsorden.", call=call.title),
+                "dialogue.call_page",
+                {**args, "_anchor": "moedet"},
+            )
         )
-        if meeting
-        else _("Intet dialogmøde planlagt.")
-    )
-    return [Task(_("Dialogmøde"), text)]
+        tasks.append(
+            Task(
+                _("Styrelsens fortolkning af kriterierne"),
+                _(
+                    "%(published)d af %(total)d kriterier har en offentliggjort fortolkning; "
+                    "med fordelingen af de konsoliderede scorer.",
+                    published=standing.published,
+                    total=standing.criteria,
+                ),
+                "dialogue.call_page",
+                {**args, "_anchor": "fortolkninger"},
+            )
+        )
+        tasks.append(
+            Task(
+                _("Mødemateriale (PDF)"),
+                _("Kriterier, fortolkninger, fordelinger, afgørelser med kort og dagsorden."),
+                "dialogue.packet_pdf",
+                args,
+            )
+        )
+        tasks.append(
+            Task(
+                _("Jeres bemærkninger"),
+                ngettext(
+                    "%(num)d bemærkning til mødet. Skriv flere, indtil mødet begynder.",
+                    "%(num)d bemærkninger til mødet. Skriv flere, indtil mødet begynder.",
+                    standing.comments,
+                ),
+                "dialogue.call_page",
+                {**args, "_anchor": "bemaerkninger"},
+            )
+        )
+    if not tasks:
+        tasks.append(
+            Task(
+                _("Dialogmøde"),
+                _(
+                    "Styrelsen har endnu ikke offentliggjort sin fortolkning af kriterierne "
+                    "eller planlagt dialogmødet."
+                ),
+                "dialogue.index",
+            )
+        )
+    return tasks
+
+
+def _meeting_words(meeting: DialogueMeeting | None) -> str:
+    if meeting is None:
+        return _("(ikke planlagt endnu)")
+    return str(format_when(meeting.starts_at))
+
+
+def _interpretation_tasks(db: Session, user: User) -> list[Task]:
+    """The lead's register per call: drafts to publish, criteria still without one."""
+    tasks = []
+    for call in dialogue.calls_with_dialogue(db):
+        standing = dialogue.standing(db, call, user)
+        tasks.append(
+            Task(
+                _("Fortolkninger og dialogmøde"),
+                ngettext(
+                    "%(call)s: %(published)d af %(total)d kriterier offentliggjort, %(num)d "
+                    "kladde; dialogmøde %(date)s.",
+                    "%(call)s: %(published)d af %(total)d kriterier offentliggjort, %(num)d "
+                    "kladder; dialogmøde %(date)s.",
+                    standing.drafts,
+                    call=call.title,
+                    published=standing.published,
+                    total=standing.criteria,
+                    date=_meeting_words(standing.meeting),
+                ),
+                "dialogue.call_page",
+                {"call_id": call.id, "_anchor": "fortolkninger"},
+            )
+        )
+    return tasks
+
+
+def _letter_tasks(db: Session, user: User) -> tuple[list[Task], list[Task]]:
+    """Decision letters and appeals: (what waits for the user, what they may read)."""
+    role = Role(user.role)
+    urgent: list[Task] = []
+    later: list[Task] = []
+    if role in (Role.ADMIN, Role.LEAD_ASSESSOR):
+        drafts, approvable = letters.waiting_for(db, user)
+        if drafts:
+            urgent.append(
+                Task(
+                    ngettext(
+                        "%(num)d brev venter på godkendelse",
+                        "%(num)d breve venter på godkendelse",
+                        drafts,
+                    ),
+                    _(
+                        "Du kan godkende og sende %(n)d af dem; et brev, du selv har dannet, "
+                        "skal godkendes af en anden.",
+                        n=approvable,
+                    ),
+                    "letters.index",
+                )
+            )
+        else:
+            later.append(
+                Task(
+                    _("Breve om afgørelser"),
+                    _("Dan breve til a-kasserne om deres afgørelser, og følg de sendte."),
+                    "letters.index",
+                )
+            )
+    if role == Role.LEAD_ASSESSOR:
+        filed, assigned = letters.open_appeal_counts(db)
+        if filed or assigned:
+            urgent.append(
+                Task(
+                    ngettext(
+                        "%(num)d klage venter på en sagsbehandler",
+                        "%(num)d klager venter på en sagsbehandler",
+                        filed,
+                    ),
+                    _("%(n)d klager er under behandling.", n=assigned),
+                    "letters.appeals",
+                )
+            )
+    handling = letters.handled_by(db, user) if role in AGENCY_ROLES else 0
+    if handling:
+        urgent.append(
+            Task(
+                ngettext(
+                    "%(num)d klage venter på din afgørelse",
+                    "%(num)d klager venter på din afgørelse",
+                    handling,
+                ),
+                _("Afgør om afgørelsen fastholdes eller ændres, med en begrundelse."),
+                "letters.appeals",
+            )
+        )
+    if role in FUND_ROLES:
+        count = len(letters.fund_letters(db, user.organisation_id))
+        later.append(
+            Task(
+                _("Breve fra styrelsen"),
+                ngettext(
+                    "I har %(num)d brev om jeres afgørelser. Læs det, og klag, hvis I er uenige.",
+                    "I har %(num)d breve om jeres afgørelser. Læs dem, og klag, hvis I er uenige.",
+                    count,
+                )
+                if count
+                else _("I har ikke fået breve fra styrelsen endnu."),
+                "letters.fund_index",
+            )
+        )
+    return urgent, later

@@ -7,9 +7,11 @@ covers every module.
 from portal.models.accounts import (
     AGENCY_ROLES,
     FUND_ROLES,
+    ROLES_BY_KIND,
     LoginAttempt,
     Organisation,
     OrganisationKind,
+    PasswordResetToken,
     Role,
     User,
     UserSession,
@@ -43,6 +45,18 @@ from portal.models.calls import (
     CriteriaSetStatus,
     Criterion,
     DeadlineExtension,
+    InflowUpload,
+)
+from portal.models.dialogue import CriterionInterpretation, DialogueMeeting, PartyComment
+from portal.models.letters import (
+    Appeal,
+    AppealOutcome,
+    AppealStatus,
+    Letter,
+    LetterKind,
+    LetterStage,
+    LetterStatus,
+    LetterTemplate,
 )
 from portal.models.ops import AuditEvent, StoredFile
 from portal.models.proposals import (
@@ -59,6 +73,14 @@ from portal.models.proposals import (
 from portal.models.reference import ExclusionEntry, ExclusionList, Municipality, Region
 
 __all__ = [
+    "Appeal",
+    "AppealOutcome",
+    "AppealStatus",
+    "Letter",
+    "LetterKind",
+    "LetterStage",
+    "LetterStatus",
+    "LetterTemplate",
     "Assignment",
     "ConflictDeclaration",
     "Consolidation",
@@ -68,6 +90,7 @@ __all__ = [
     "RequestedMunicipality",
     "AGENCY_ROLES",
     "FUND_ROLES",
+    "ROLES_BY_KIND",
     "Answer",
     "Application",
     "ApplicationStatus",
@@ -83,19 +106,24 @@ __all__ = [
     "CriteriaSet",
     "CriteriaSetStatus",
     "Criterion",
+    "CriterionInterpretation",
     "CriterionScore",
     "DeadlineExtension",
+    "DialogueMeeting",
     "EligibilityDecision",
     "ExclusionEntry",
     "ExclusionList",
+    "InflowUpload",
     "LoginAttempt",
     "Municipality",
     "NAMING_CONVENTION",
     "Organisation",
     "OrganisationKind",
     "MeetingPresentation",
+    "PartyComment",
     "PartyNote",
     "PartyPosition",
+    "PasswordResetToken",
     "RunKind",
     "RunStatus",
     "Stance",

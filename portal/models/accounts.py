@@ -36,6 +36,14 @@ class Role(enum.StrEnum):
 AGENCY_ROLES = frozenset({Role.ADMIN, Role.LEAD_ASSESSOR, Role.ASSESSOR})
 FUND_ROLES = frozenset({Role.SIGNATORY, Role.DRAFTER})
 
+# The roles an account in an organisation of each kind can have, in the order forms list them.
+ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
+    OrganisationKind.AGENCY: (Role.ADMIN, Role.LEAD_ASSESSOR, Role.ASSESSOR),
+    OrganisationKind.FUND: (Role.SIGNATORY, Role.DRAFTER),
+    OrganisationKind.PARTY: (Role.PARTY_MEMBER,),
+    OrganisationKind.LABOUR_PARTY: (Role.LABOUR_PARTY,),
+}
+
 
 class Organisation(Base):
     __tablename__ = "organisations"
@@ -105,3 +113,24 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class PasswordResetToken(Base):
+    """A one-time link to choose a password: mailed to the user, valid until `expires_at`, used
+    at most once. Only the token's SHA-256 is stored, like a session's."""
+
+    __tablename__ = "password_reset_tokens"
+    __table_args__ = (
+        CheckConstraint("length(token_hash) = 64", name="hash_is_sha256"),
+        CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -131,6 +131,11 @@ class ConsolidatedScore(Base):
     reasoning: Mapped[str] = mapped_column(Text)
     dissent: Mapped[str] = mapped_column(Text, default="")
     dissent_assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The published interpretation of the criterion the score relied on (see
+    # `portal.dialogue.services`); None while the criterion has none published.
+    interpretation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("criterion_interpretations.id", name="fk_consolidated_scores_interpretation")
+    )
 
 
 class InformationRequest(Base):

@@ -1,10 +1,10 @@
-"""Criteria sets, criteria, calls and deadline extensions."""
+"""Criteria sets, criteria, calls, deadline extensions and the calls' reported inflow."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, _enum_check, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.accounts import User
 
 
 class CriteriaSetStatus(enum.StrEnum):
@@ -125,3 +128,42 @@ class DeadlineExtension(Base):
     reason: Mapped[str] = mapped_column(Text)
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InflowUpload(Base):
+    """A reported inflow file of a call: newly registered per a-kasse and municipality for
+    one year, as the administrator uploaded it (who, when, the file's name and SHA-256) and
+    as read (`rows`: [fund id, municipality code, inflow] in the file's order).
+
+    The call's latest upload is the inflow its new selection runs use, unless it has been
+    withdrawn (the administrator went back to the modelled inflow). An upload is never deleted
+    and what it holds never changes (a run names the upload it used); only its withdrawal is
+    set later."""
+
+    __tablename__ = "inflow_uploads"
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="hash_is_sha256"),
+        CheckConstraint("row_count >= 1", name="has_rows"),
+        CheckConstraint("size_bytes >= 1", name="not_empty"),
+        CheckConstraint("year >= 1900 AND year <= 2999", name="year_plausible"),
+        CheckConstraint(
+            "(withdrawn_at IS NULL) = (withdrawn_by_id IS NULL)", name="withdrawal_complete"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    row_count: Mapped[int] = mapped_column(Integer)
+    # Read only when the inflow is used: a few thousand rows.
+    rows: Mapped[list[Any]] = mapped_column(JSON, deferred=True)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])

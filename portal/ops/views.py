@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit, db, mail
 from portal.access import Permission, requires
-from portal.models import AuditEvent
+from portal.accounts.forms import organisation_choices
+from portal.forms import options
+from portal.models import Organisation, User
+from portal.ops import pages
+from portal.ops.forms import AuditFilterForm
 
 bp = Blueprint("ops", __name__, url_prefix="/admin")
 
@@ -39,11 +44,30 @@ def outbox_message(name: str) -> str:
     )
 
 
+FILTERS = ("organisation", "user", "since", "until")
+
+
 @bp.route("/revisionslog")
 @requires(Permission.READ_AUDIT)
 def audit_log() -> str:
     session = db.session()
-    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)).all()
+    form = AuditFilterForm(request.args)
+    form.organisation.choices = organisation_choices(
+        session.scalars(select(Organisation)), _("Alle")
+    )
+    people = session.scalars(select(User).order_by(User.name, User.email))
+    form.user.choices = options(
+        [("", _("Alle")), *((str(u.id), f"{u.name} ({u.email})") for u in people)]
+    )
+    page = None
+    if form.validate():
+        page = pages.audit_page(session, form.to_query(), _page_number())
     # Walking the whole chain grows with the log, so it runs when asked for.
     report = audit.verify(session) if request.args.get("kontrol") == "1" else None
-    return render_template("ops/audit.html", events=events, report=report)
+    kept = {name: request.args[name] for name in FILTERS if request.args.get(name)}
+    return render_template("ops/audit.html", form=form, page=page, report=report, kept=kept)
+
+
+def _page_number() -> int:
+    value = request.args.get("side", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1

@@ -24,6 +24,11 @@
       }
     });
   }
+  // A form sent back with errors: the summary of them gets focus, wherever it is on the page.
+  var summary = document.querySelector(".error-summary");
+  if (summary && document.activeElement === document.body) {
+    summary.focus();
+  }
   var label = document.documentElement.lang === "en" ? "Table" : "Tabel";
   document.querySelectorAll("main table").forEach(function (table) {
     if (table.parentElement.classList.contains("table-scroll")) return;

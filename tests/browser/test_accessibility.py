@@ -3,6 +3,7 @@ violations on the main pages."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,32 @@ def test_assessment_pages_pass_axe(app, live_server, axe_page, db, make_user) ->
     _login(axe_page, live_server, hk.email)
     axe_page.goto(f"{live_server}/ansoegning/{version.application_id}/status")
     assert _violations(axe_page) == []
+
+
+def test_user_management_pages_pass_axe(live_server, axe_page, db, make_user) -> None:
+    from portal.accounts import users
+
+    admin = make_user(Role.ADMIN, "STAR")
+    drafter = make_user(Role.DRAFTER, "HK")
+    link = users.issue_password_link(db, admin, drafter, timedelta(hours=1))
+    db.commit()
+    _login(axe_page, live_server, admin.email)
+    for path in (
+        "/brugere",
+        "/brugere?role=drafter&status=active",
+        "/brugere/ny",
+        f"/brugere/{drafter.id}",
+        f"/admin/revisionslog?user={admin.id}",
+        "/admin/revisionslog?since=2026-13-45",
+    ):
+        axe_page.goto(f"{live_server}{path}")
+        assert _violations(axe_page) == [], path
+    # A form sent with errors: the summary and the messages at the fields.
+    axe_page.goto(f"{live_server}/brugere/ny")
+    axe_page.get_by_role("button", name="Opret og send link").click()
+    assert axe_page.locator("#error-summary").is_visible()
+    assert _violations(axe_page) == []
+    axe_page.context.clear_cookies()
+    for path in (f"/adgangskode/ny/{link.token}", "/adgangskode/ny/ukendt"):
+        axe_page.goto(f"{live_server}{path}")
+        assert _violations(axe_page) == [], path

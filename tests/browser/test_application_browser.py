@@ -32,7 +32,7 @@ def _fill_application(page, call) -> None:
     page.locator("summary", has_text="Region Hovedstaden").click()
     page.get_by_label("København", exact=True).check()
     page.get_by_label("Frederiksberg", exact=True).check()
-    assert page.get_by_label("Ballerup", exact=True).is_disabled()
+    assert page.get_by_label("Ballerup (frikommune)", exact=True).is_disabled()
     page.get_by_label("Forløb om året, a-kassen kan varetage").fill("4000")
     page.get_by_label("Medarbejdere til samtaler (årsværk)").fill("9")
     page.get_by_label("Samtaler pr. årsværk pr. uge").fill("18")
@@ -53,20 +53,19 @@ def test_browser_drafter_writes_signatory_submits_receipt_has_hash(
     _fill_application(page, call)
     page.get_by_role("button", name="Gem kladde").click()
     assert "Kladden er gemt." in page.locator("main").inner_text()
-    assert "Ansøgningen er komplet og kan indsendes." in page.locator("main").inner_text()
+    assert "Ansøgningen er komplet. Send den til underskrift" in page.locator("main").inner_text()
 
     pdf = tmp_path / "dokumentation.pdf"
     pdf.write_bytes(pdf_bytes(2))
     page.get_by_label("PDF-fil").set_input_files(str(pdf))
     page.get_by_role("button", name="Upload bilag").click()
     assert "Bilaget er tilføjet." in page.locator("main").inner_text()
-    page.get_by_role("link", name="Gå til indsendelse").click()
-    assert "Kun a-kassens tegningsberettigede kan indsende" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Send til underskrift").click()
+    assert "Ansøgningen er sendt til underskrift." in page.locator("main").inner_text()
     page.get_by_role("button", name="Log ud").click()
 
     _login(page, live_server, signatory.email)
-    page.goto(f"{live_server}/ansoegning/runde/{call.id}")
-    page.get_by_role("link", name="Gå til indsendelse").click()
+    page.get_by_role("link", name="Kladde klar til underskrift fra Test drafter").click()
     page.get_by_role("button", name="Indsend ansøgningen").click()
     assert "Ansøgningen er indsendt som version 1" in page.locator("main").inner_text()
 

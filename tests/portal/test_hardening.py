@@ -20,7 +20,7 @@ from portal.applications import services as applications
 from portal.applications import uploads
 from portal.db import make_engine, write_engine
 from portal.models import Answer, Application, Attachment, AuditEvent, Role, StoredFile
-from tests.conftest import PG_URL, TEST_PASSWORD, csrf_token, login
+from tests.conftest import PG_URL, TEST_PASSWORD, csrf_token, login, run_queued_tasks
 from tests.portal.helpers import complete_application, draft_form, open_call, pdf_bytes
 
 # --- SQLite: a writing transaction holds the write lock from its first statement ------------
@@ -81,7 +81,7 @@ def test_a_first_save_does_not_overwrite_a_colleagues_first_save(
         },
     ).get_data(as_text=True)
 
-    assert "Ansøgningen er ændret af en anden" in refused
+    assert "Ikke gemt endnu: en anden har gemt ansøgningen, mens du skrev" in refused
     assert "Frida skrev bagefter." in refused  # what was typed is kept on the page
     db.expire_all()
     stored = db.scalar(select(Answer.text).where(Answer.criterion_id == criterion.id))
@@ -113,7 +113,7 @@ def test_a_missing_receipt_is_made_when_asked_for(app: Flask, db: Session, make_
     assert db.scalar(select(func.count(StoredFile.id))) == 1
 
 
-def test_submission_keeps_one_receipt_made_after_the_commit(
+def test_submission_keeps_one_receipt_made_after_the_commit_by_the_worker(
     app: Flask, db: Session, make_user
 ) -> None:
     call = open_call(db)
@@ -130,6 +130,9 @@ def test_submission_keeps_one_receipt_made_after_the_commit(
     )
 
     assert "Ansøgningen er indsendt som version 1" in response.get_data(as_text=True)
+    db.expire_all()
+    assert list(db.scalars(select(StoredFile))) == []  # not rendered under the write lock
+    run_queued_tasks(app)
     db.expire_all()
     receipts = list(db.scalars(select(StoredFile)))
     assert len(receipts) == 1 and receipts[0].content.startswith(b"%PDF")

@@ -25,10 +25,17 @@ def test_migrations_produce_the_models_schema(database_url: str) -> None:
             )
             diffs = compare_metadata(context, Base.metadata)
             checks = {
-                c["name"] for c in inspect(connection).get_check_constraints("criterion_scores")
+                c["name"]
+                for table in ("criterion_scores", "inflow_uploads")
+                for c in inspect(connection).get_check_constraints(table)
             }
     finally:
         engine.dispose()
     assert diffs == []
     # Autogenerate does not compare CHECK constraints; the hand-written ones must be there.
-    assert {"ck_criterion_scores_score_or_cannot_assess"} <= checks
+    assert {
+        "ck_criterion_scores_score_or_cannot_assess",
+        "ck_inflow_uploads_hash_is_sha256",
+        "ck_inflow_uploads_has_rows",
+        "ck_inflow_uploads_withdrawal_complete",
+    } <= checks

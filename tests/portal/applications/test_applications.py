@@ -64,7 +64,7 @@ def test_drafter_saves_draft_and_sees_checklist(client, db, call, drafter) -> No
     login(client, drafter.email)
     page = _post_draft(client, call).get_data(as_text=True)
     assert "Kladden er gemt." in page
-    assert "Ansøgningen er komplet og kan indsendes." in page
+    assert "Ansøgningen er komplet. Send den til underskrift" in page
     app = db.scalar(select(Application))
     assert app.requested_extent == ["region:1084"] and app.capacity_courses == 5000
     assert db.scalar(select(func.count(Answer.id))) == 6
@@ -97,7 +97,7 @@ def test_edit_page_shows_frikommune_disabled_with_reason(client, call, drafter) 
     login(client, drafter.email)
     page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
     assert 'id="muni-151" disabled' in page
-    assert "frikommune – kan ikke vælges" in page
+    assert 'Ballerup <span class="excluded-reason">(frikommune)</span>' in page
     assert 'data-code="101"' in page  # the map
 
 
@@ -491,8 +491,8 @@ def test_stale_draft_keeps_typed_text_and_saves_nothing(
     page = _post_draft(
         client, call, contact_name="Min ændring", revision=str(old_revision)
     ).get_data(as_text=True)
-    assert "Ansøgningen er ændret af en anden" in page
-    assert 'value="Min ændring"' in page
+    assert "Ikke gemt endnu: en anden har gemt ansøgningen, mens du skrev" in page
+    assert 'value="Min ændring"' in page and "Kollegaens ændring" in page
     db.expire_all()
     assert db.get(Application, application.id).contact_name == "Kollegaens ændring"
 

@@ -4,6 +4,7 @@ audit log."""
 from __future__ import annotations
 
 import io
+import subprocess
 import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,9 +24,12 @@ from portal.models import (
     Criterion,
     DeadlineExtension,
     Role,
+    utcnow,
 )
 from tests.conftest import csrf_token, login
 from tests.portal.helpers import complete_application, open_call, org_id, pdf_bytes
+
+NEXT = utcnow().year + 1  # a year whose March lies ahead
 
 
 @pytest.fixture()
@@ -102,11 +106,11 @@ def test_create_call_from_form_with_policy_defaults(admin_client, db: Session) -
     assert 'value="37500"' in page and 'value="25,0"' in page
     form = {
         "csrf_token": csrf_token(page),
-        "title": "Runde 2027",
+        "title": f"Runde {NEXT}",
         "criteria_set_id": str(cset.id),
-        "opens_at": "2027-01-05T09:00",
-        "deadline_at": "2027-03-01T12:00",
-        "dialogue_meeting_on": "2027-03-15",
+        "opens_at": f"{NEXT}-01-05T09:00",
+        "deadline_at": f"{NEXT}-03-01T12:00",
+        "dialogue_meeting_on": f"{NEXT}-03-15",
         "page_limit": "10",
         "page_limit_with_annexes": "20",
         "target_volume": "37500",
@@ -114,13 +118,21 @@ def test_create_call_from_form_with_policy_defaults(admin_client, db: Session) -
         "years": "4",
         "national_inflow": "150000",
     }
-    wrong = admin_client.post("/admin/runder/ny", data={**form, "deadline_at": "2027-01-01T12:00"})
+    wrong = admin_client.post(
+        "/admin/runder/ny", data={**form, "deadline_at": f"{NEXT}-01-01T12:00"}
+    )
     assert "Fristen skal ligge efter åbningstidspunktet." in wrong.get_data(as_text=True)
+    past = admin_client.post(
+        "/admin/runder/ny",
+        data={**form, "opens_at": "2020-01-05T09:00", "deadline_at": "2020-03-01T12:00"},
+    )
+    past_page = past.get_data(as_text=True)
+    assert "Fristen ligger i fortiden." in past_page and f"Runde {NEXT}" in past_page
     assert db.scalar(select(Call)) is None
     response = admin_client.post("/admin/runder/ny", data=form, follow_redirects=True)
     assert "Ansøgningsrunden er oprettet" in response.get_data(as_text=True)
     call = db.scalar(select(Call))
-    copenhagen = datetime(2027, 3, 1, 12, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    copenhagen = datetime(NEXT, 3, 1, 12, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
     assert call.deadline_at == copenhagen and call.min_share == 0.25
     assert call.target_volume == 37500 and call.years == 4
 
@@ -176,7 +188,11 @@ def test_dossier_zip_has_answers_receipt_and_attachments(
     assert "hk-version-1/ansoegning.pdf" in names
     assert "hk-version-1/kvittering-hk-version-1.pdf" in names
     assert any(n.endswith("bilag.pdf") and "/bilag/" in n for n in names)
-    assert archive.read("hk-version-1/ansoegning.pdf").startswith(b"%PDF")
+    answers = archive.read("hk-version-1/ansoegning.pdf")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=answers, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Kan indgå i forsøget (uden frikommuner)" in " ".join(text.split())
 
 
 def _post_extension(client, db: Session, call, deadline_at: str, reason: str) -> str:
@@ -211,6 +227,19 @@ def test_extension_form_errors_stay_next_to_fields(admin_client, db: Session) ->
     assert db.scalar(select(DeadlineExtension)) is None
 
 
+def test_extension_not_after_the_deadline_is_refused_at_its_field(
+    admin_client, db: Session
+) -> None:
+    call = open_call(db)
+    html = _post_extension(admin_client, db, call, "2020-01-01T12:00", "Strømsvigt hos a-kassen")
+    field = html.split('id="deadline_at-error"', 1)
+    assert len(field) == 2, "the refusal is not at the deadline field"
+    assert "Den nye frist skal ligge efter rundens frist." in field[1][:400]
+    assert "Strømsvigt hos a-kassen" in html  # the reason is kept
+    assert 'id="error-summary"' in html
+    assert db.scalar(select(DeadlineExtension)) is None
+
+
 def test_reminders_go_to_draft_holders_in_outbox(admin_client, app, db: Session, make_user) -> None:
     call = open_call(db)
     drafter = make_user(Role.DRAFTER, "HK")
@@ -229,9 +258,30 @@ def test_reminders_go_to_draft_holders_in_outbox(admin_client, app, db: Session,
     assert admin_client.get("/admin/udbakke/..%2Fetc").status_code == 404
 
 
+def test_reminders_name_the_funds_they_could_not_reach(
+    admin_client, app, db: Session, make_user
+) -> None:
+    call = open_call(db)
+    complete_application(db, call, make_user(Role.DRAFTER, "HK"))
+    silent_user = make_user(Role.DRAFTER, "3F")
+    silent = complete_application(db, call, silent_user)
+    silent.contact_email = ""
+    silent_user.is_active = False
+    db.commit()
+    page = admin_client.get(f"/admin/runder/{call.id}").get_data(as_text=True)
+    reply = admin_client.post(
+        f"/admin/runder/{call.id}/paamindelser",
+        data={"csrf_token": csrf_token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Påmindelse sendt til 2 modtagere med en kladde." in reply
+    assert "Ikke sendt til 3F A-kasse (Fagligt Fælles Forbunds A-kasse, 3FA): a-kassen har" in reply
+    assert len(list_outbox(app.config["OUTBOX_DIR"])) == 1
+
+
 def test_audit_page_reports_intact_chain(admin_client) -> None:
     page = admin_client.get("/admin/revisionslog").get_data(as_text=True)
-    assert "login.succeeded" in page and "Kontrollér hele kæden" in page
+    assert "Logget ind" in page and "Kontrollér hele kæden" in page
     checked = admin_client.get("/admin/revisionslog?kontrol=1").get_data(as_text=True)
     assert "Kæden er ubrudt" in checked
 
