@@ -72,11 +72,16 @@ WHEN_PATTERNS = {"da": "d. MMMM y 'kl.' HH.mm", "en": "d MMMM y 'at' HH:mm"}
 SECONDS = {"da": ".ss", "en": ":ss"}
 
 
-def format_when(value: datetime, seconds: bool = False) -> str:
+WEEKDAY = {"da": "EEEE 'den' ", "en": "EEEE "}
+
+
+def format_when(value: datetime, seconds: bool = False, weekday: bool = False) -> str:
     """`30. november 2026 kl. 14.05` in Danish, `30 November 2026 at 14:05` in English."""
     locale = str(get_locale() or "da")[:2]
     locale = locale if locale in WHEN_PATTERNS else "da"
     pattern = WHEN_PATTERNS[locale] + (SECONDS[locale] if seconds else "")
+    if weekday:
+        pattern = WEEKDAY[locale] + pattern
     return str(format_datetime(value, pattern))
 
 

@@ -80,7 +80,10 @@ def index() -> str:
             select(Application).where(Application.organisation_id == current_user.organisation_id)
         )
     }
-    return render_template("applications/index.html", calls=calls, own=own)
+    deadlines = {
+        c.id: services.deadline_for(session, c, current_user.organisation_id) for c in calls
+    }
+    return render_template("applications/index.html", calls=calls, own=own, deadlines=deadlines)
 
 
 @dataclass(frozen=True)
@@ -417,7 +420,7 @@ def _edit_context(
         "annex_budget": rules.annex_page_budget(call.page_limit, call.page_limit_with_annexes),
         "attachments": services.live_attachments(session, app) if app else [],
         "attachment_form": _attachment_form(call),
-        "deadline": services.effective_deadline(session, app) if app else call.deadline_at,
+        "deadline": services.deadline_for(session, call, current_user.organisation_id),
         "extension": services.extension_for(session, call.id, current_user.organisation_id),
         "extent_svg": extent_map(
             extent,

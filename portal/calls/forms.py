@@ -200,7 +200,9 @@ class CallEditForm(CallForm):
         ok = PortalForm.validate(self, extra_validators)
         deadline = self.deadline_at.data
         if ok and deadline is not None:
-            moved = local_to_utc(deadline) != self.call.deadline_at
+            # The form holds minutes; the stored deadline may carry seconds.
+            stored = self.call.deadline_at.replace(second=0, microsecond=0)
+            moved = local_to_utc(deadline) != stored
             if moved and local_to_utc(deadline) <= utcnow():
                 self.deadline_at.errors.append(
                     _l(

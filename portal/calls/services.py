@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -122,7 +122,10 @@ def update_call(db: Session, actor_id: int | None, call: Call, changes: CallChan
     with their old and new values). A closed call is frozen."""
     if call.status != CallStatus.OPEN:
         raise CallError("call_closed")
-    if changes.deadline_at != call.deadline_at and changes.deadline_at <= utcnow():
+    same_minute = changes.deadline_at == call.deadline_at.replace(second=0, microsecond=0)
+    if same_minute:
+        changes = replace(changes, deadline_at=call.deadline_at)
+    elif changes.deadline_at <= utcnow():
         raise CallError("deadline_in_past")
     changed: dict[str, tuple[str, str]] = {}
     for name, value in changes.__dict__.items():

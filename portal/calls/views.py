@@ -157,7 +157,7 @@ def calls_list() -> str:
     session = db.session()
     all_calls = session.scalars(select(Call).order_by(Call.id.desc())).all()
     counts = {c.id: services.counts_by_status(session, c.id) for c in all_calls}
-    return render_template("calls/calls.html", calls=all_calls, counts=counts)
+    return render_template("calls/calls.html", calls=all_calls, counts=counts, now=utcnow())
 
 
 def _call_form() -> CallForm:

@@ -22,6 +22,11 @@ def test_main_menu_behind_a_button_at_375_px(live_server, browser, make_user) ->
 
         toggle.click()
         assert menu.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+        # The items stack: every one of them is reachable within the screen's width.
+        rights = menu.locator("a").evaluate_all(
+            "ls => ls.map(l => l.getBoundingClientRect().right)"
+        )
+        assert len(rights) >= 8 and max(rights) <= 375, rights
         first = menu.locator("a").first
         assert page.evaluate("document.activeElement.textContent") == first.text_content()
         page.keyboard.press("Escape")

@@ -28,8 +28,10 @@ def test_points_in_time_speak_the_page_language(app) -> None:
         with force_locale("da"):
             assert format_when(moment) == "30. november 2026 kl. 14.05"
             assert format_when(moment, seconds=True) == "30. november 2026 kl. 14.05.09"
+            assert format_when(moment, weekday=True) == "mandag den 30. november 2026 kl. 14.05"
         with force_locale("en"):
             assert format_when(moment) == "30 November 2026 at 14:05"
+            assert format_when(moment, weekday=True) == "Monday 30 November 2026 at 14:05"
             assert "kl." not in format_when(moment, seconds=True)
 
 

@@ -55,3 +55,30 @@ def test_a_complete_draft_shows_every_section_filled(client, db, make_user) -> N
     assert set(steps.values()) == {"udfyldt"}, steps
     for anchor in steps:
         assert f'id="{anchor}"' in page, anchor
+
+
+def test_a_fund_with_an_extension_sees_its_own_deadline_everywhere(client, db, make_user):
+    from datetime import timedelta
+
+    from portal.applications import services as applications
+
+    call = open_call(db, deadline_in=timedelta(hours=1))
+    admin = make_user(Role.ADMIN, "STAR")
+    drafter = make_user(Role.DRAFTER, "HK")
+    extended = call.deadline_at + timedelta(days=30)
+    applications.grant_extension(
+        db,
+        admin,
+        call,
+        applications.NewExtension(drafter.organisation_id, extended, "IT-nedbrud"),
+    )
+    db.commit()
+    login(client, drafter.email)
+    with client.application.test_request_context("/"):
+        from portal.web import format_when
+
+        extended_words = format_when(extended)
+    listing = client.get("/ansoegning/").get_data(as_text=True)
+    form = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
+    assert f"{extended_words} (forlænget for jer)" in listing
+    assert f"{extended_words} (forlænget for jer)" in form

@@ -129,3 +129,29 @@ def test_admin_reads_every_submitted_version_in_the_browser(client, db: Session,
     assert any(text and text[:40] in page for text in first_answer.values())
     assert "Kan indgå i forsøget" in page and "Hent dossier (zip)" in page
     assert client.get(f"/admin/ansoegning/{application.id}/version/2").status_code == 404
+
+
+def test_a_call_past_its_deadline_still_takes_other_changes(client, db: Session, make_user):
+    call = open_call(db)
+    call.deadline_at = utcnow() - timedelta(hours=2, seconds=17)  # seconds, as a real one has
+    db.commit()
+    passed = call.deadline_at
+    login(client, make_user(Role.ADMIN, "STAR").email)
+    page = client.get(f"/admin/runder/{call.id}/rediger").get_data(as_text=True)
+    reply = client.post(
+        f"/admin/runder/{call.id}/rediger",
+        data={"csrf_token": csrf_token(page), **_form(call, title="Runde med ny titel")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Rundens indstillinger er ændret og logget." in reply
+    changed = _fresh(db, call.id)
+    assert changed.title == "Runde med ny titel" and changed.deadline_at == passed
+
+
+def test_the_call_list_says_when_an_open_calls_deadline_has_passed(client, db: Session, make_user):
+    passed = open_call(db)
+    passed.deadline_at = utcnow() - timedelta(hours=1)
+    db.commit()
+    login(client, make_user(Role.ADMIN, "STAR").email)
+    listing = client.get("/admin/runder").get_data(as_text=True)
+    assert listing.count("Åben for ansøgninger – fristen er passeret") == 1

@@ -273,6 +273,9 @@ def test_an_infeasible_what_if_shows_the_diagnosis_and_relaxations_become_runs(
     page = f"/udvaelgelse/forslag/{what_if.proposals[0].id}"
     html = _html(lead, page)
     assert "Målene kan ikke nås på én gang." in html
+    # Compared with its parent it says there is no selection, not that every a-kasse left.
+    assert "ingen udvælgelse opfylder målene med disse ændringer" in html
+    assert "ud: " not in html
     diagnosis = _section(html, 'id="diagnose"', "</section>")
     assert "Hvorfor målene ikke kan nås" in diagnosis
     relaxations = what_if.proposals[0].proposal["diagnosis"]["relaxations"]
