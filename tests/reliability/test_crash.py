@@ -161,6 +161,8 @@ class Stream:
             page = browser.get(url)
             if not self.answered("submit page", page, 200):
                 return
+            if 'name="revision"' not in page.text:
+                return  # submitted, and the draft is unchanged since: nothing more to submit
             form = {"revision": str(revision_of(page.text)), "csrf_token": csrf_token(page.text)}
             reply = browser.post(url, form)
             if not self.answered("submit", reply, 302):
