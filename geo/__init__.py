@@ -20,6 +20,7 @@ from geo.errors import (
 from geo.extents import Extent, resolve_extent
 from geo.geometry import MapGeometry
 from geo.inflow import apply_reported, load_reported_inflow, model_inflow, parse_inflow_csv
+from geo.mapdata import MapWords
 from geo.maps import render_map
 from geo.reference import (
     ExclusionList,
@@ -45,6 +46,7 @@ def load_boundaries(path: str | PathLike[str], *, simplify_m: float = 250.0) -> 
 
 
 __all__ = [
+    "MapWords",
     "BoundaryFileError",
     "BoundaryGeometry",
     "ExcludedCoverageError",

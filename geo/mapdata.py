@@ -14,8 +14,19 @@ EXCLUDED_LABEL = "frikommune – udelukket"
 MISSING_LABEL = "ingen værdi"
 MISSING_FILL = "#ececec"
 HATCH_INK = "#4d4d4d"
+REGION_BORDER_LABEL = "regionsgrænse"
 MIN_LABEL_ROOM = 18.0
 """Official boundaries: a municipality gets its value as text only with this much room (units)."""
+
+
+@dataclass(frozen=True)
+class MapWords:
+    """The fixed words a map draws (Danish by default); a caller in another language passes
+    its own."""
+
+    excluded: str = EXCLUDED_LABEL
+    missing: str = MISSING_LABEL
+    region_border: str = REGION_BORDER_LABEL
 
 
 @dataclass(frozen=True)
@@ -54,3 +65,5 @@ class MapSpec:
     excluded_label: str
     note: str
     short_names: Mapping[str, str]
+    missing_label: str = MISSING_LABEL
+    region_border_label: str = REGION_BORDER_LABEL

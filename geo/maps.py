@@ -17,7 +17,7 @@ from typing import Literal, overload
 
 from geo.errors import MapInputError
 from geo.geometry import MapGeometry
-from geo.mapdata import EXCLUDED_LABEL, MISSING_FILL, MISSING_LABEL, Feature, MapSpec, ValueClass
+from geo.mapdata import MISSING_FILL, Feature, MapSpec, MapWords, ValueClass
 from geo.reference import ExclusionList, exclusion_list, municipalities
 
 Format = Literal["svg", "png"]
@@ -50,6 +50,7 @@ def render_map(
     note: str = ...,
     xml_declaration: bool = ...,
     id_prefix: str | None = ...,
+    words: MapWords | None = ...,
 ) -> str: ...
 
 
@@ -68,6 +69,7 @@ def render_map(
     note: str = ...,
     xml_declaration: bool = ...,
     id_prefix: str | None = ...,
+    words: MapWords | None = ...,
 ) -> bytes: ...
 
 
@@ -85,6 +87,7 @@ def render_map(
     note: str = "",
     xml_declaration: bool = False,
     id_prefix: str | None = None,
+    words: MapWords | None = None,
 ) -> str | bytes:
     """Draw ``values`` (municipality code → number or None) as a map.
 
@@ -109,6 +112,7 @@ def render_map(
         bins=bins,
         value_format=value_format or format_number,
         note=note,
+        words=words or MapWords(),
     )
     if fmt == "png":
         from geo.render_png import render_png
@@ -133,8 +137,10 @@ def build_spec(
     bins: Sequence[float] | None,
     value_format: Callable[[float], str],
     note: str,
+    words: MapWords | None = None,
 ) -> MapSpec:
     """Decide fill, hatching, texts and legend for every municipality of ``geometry``."""
+    words = words or MapWords()
     clean = _validated(values, geometry)
     numbers = [v for c, v in clean.items() if v is not None and c not in excluded]
     classes = classify(numbers, bins, value_format)
@@ -148,6 +154,7 @@ def build_spec(
             towns.at[code, "name"],
             labels.get(code, ""),
             value_format,
+            words,
         )
         for code in geometry.codes
     )
@@ -158,8 +165,10 @@ def build_spec(
         features=features,
         has_missing=any(not f.hatched and f.fill == MISSING_FILL for f in features),
         has_excluded=any(f.hatched for f in features),
-        excluded_label=EXCLUDED_LABEL,
+        excluded_label=words.excluded,
         note=" ".join(t for t in (note, geometry.note) if t),
+        missing_label=words.missing,
+        region_border_label=words.region_border,
         short_names=towns["short_name"].to_dict(),
     )
 
@@ -242,11 +251,12 @@ def _feature(
     name: str,
     label: str,
     value_format: Callable[[float], str],
+    words: MapWords,
 ) -> Feature:
     cls = None if value is None else class_of(value, classes)
-    shown = MISSING_LABEL if value is None else value_format(value)
+    shown = words.missing if value is None else value_format(value)
     if is_excluded:
-        shown = EXCLUDED_LABEL
+        shown = words.excluded
     tooltip = f"{name}: {shown}" + (f" — {label}" if label else "")
     if is_excluded or cls is None:
         return Feature(code, MISSING_FILL, "#1a1a1a", is_excluded, "", tooltip)

@@ -18,7 +18,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from geo.geometry import MapGeometry, Polygon
-from geo.mapdata import HATCH_INK, MIN_LABEL_ROOM, MISSING_FILL, MISSING_LABEL, MapSpec
+from geo.mapdata import HATCH_INK, MIN_LABEL_ROOM, MISSING_FILL, MapSpec
 
 DPI = 150
 LEGEND_UNITS = 230.0
@@ -120,12 +120,12 @@ def _draw_legend(figure: Figure, spec: MapSpec) -> None:
         Patch(facecolor=c.fill, edgecolor="#6f6f6f", label=c.label) for c in spec.classes
     ]
     if spec.has_missing:
-        handles.append(Patch(facecolor=MISSING_FILL, edgecolor="#6f6f6f", label=MISSING_LABEL))
+        handles.append(Patch(facecolor=MISSING_FILL, edgecolor="#6f6f6f", label=spec.missing_label))
     if spec.has_excluded:
         handles.append(
             Patch(facecolor="white", edgecolor=HATCH_INK, hatch="////", label=spec.excluded_label)
         )
-    handles.append(Line2D([0], [0], color="#1a1a1a", linewidth=1.6, label="regionsgrænse"))
+    handles.append(Line2D([0], [0], color="#1a1a1a", linewidth=1.6, label=spec.region_border_label))
     figure.legend(
         handles=handles,
         loc="upper right",

@@ -11,7 +11,7 @@ import textwrap
 from html import escape
 
 from geo.geometry import MapGeometry
-from geo.mapdata import HATCH_INK, MIN_LABEL_ROOM, MISSING_FILL, MISSING_LABEL, Feature, MapSpec
+from geo.mapdata import HATCH_INK, MIN_LABEL_ROOM, MISSING_FILL, Feature, MapSpec
 
 TITLE_HEIGHT = 40.0
 LEGEND_WIDTH = 230.0
@@ -135,7 +135,7 @@ def _legend(spec: MapSpec, x: float, y: float, prefix: str) -> str:
     top = 15.0 * len(lines) + 8
     entries = [(c.fill, c.label) for c in spec.classes]
     if spec.has_missing:
-        entries.append((MISSING_FILL, MISSING_LABEL))
+        entries.append((MISSING_FILL, spec.missing_label))
     if spec.has_excluded:
         entries.append((f"url(#{prefix}-hatch)", spec.excluded_label))
     for i, (fill, label) in enumerate(entries):
@@ -149,7 +149,7 @@ def _legend(spec: MapSpec, x: float, y: float, prefix: str) -> str:
     out.append(
         f'<line x1="0" x2="{SWATCH_W}" y1="{row_y:.0f}" y2="{row_y:.0f}" '
         f'stroke="{REGION_INK}" stroke-width="2.2"/>'
-        f'<text x="{SWATCH_W + 8}" y="{row_y + 4:.0f}">regionsgrænse</text></g>'
+        f'<text x="{SWATCH_W + 8}" y="{row_y + 4:.0f}">{_text(spec.region_border_label)}</text></g>'
     )
     return "".join(out)
 

@@ -18,9 +18,10 @@ from flask_babel import gettext, ngettext
 from geo.errors import GeoError
 from geo.extents import resolve_extent
 from geo.geometry import MapGeometry
+from geo.mapdata import MapWords
 from geo.maps import render_map
 from geo.reference import exclusion_list, municipalities
-from portal.maps import map_geometry
+from portal.maps import map_geometry, map_words
 
 NATIONAL = "national"
 REGION_PREFIX = "region:"
@@ -135,7 +136,13 @@ def extent_map(extent: Extent, exclusion_list_name: str, *, title: str, legend: 
     except GeoError:  # stored before validation was this strict: show the map without it
         codes = ()
     return _map_svg(
-        codes, exclusion_list_name, str(title), str(legend), gettext("ja"), map_geometry()
+        codes,
+        exclusion_list_name,
+        str(title),
+        str(legend),
+        gettext("ja"),
+        map_geometry(),
+        map_words(),
     )
 
 
@@ -147,6 +154,7 @@ def _map_svg(
     legend: str,
     yes: str,
     geometry: MapGeometry | None,
+    words: MapWords,
 ) -> str:
     """Rendering costs milliseconds and depends only on its arguments: kept per process (the
     geometry is the same object while its file is unchanged, see `portal.maps`)."""
@@ -160,6 +168,7 @@ def _map_svg(
         legend_title=legend,
         value_format=lambda _v: yes,
         id_prefix="extent",
+        words=words,
     )
 
 

@@ -29,20 +29,37 @@ from geo.boundaries import load_boundaries
 from geo.errors import GeoError
 from geo.files import boundary_file_signature
 from geo.geometry import MapGeometry
+from geo.mapdata import MapWords
 from geo.tiles import tile_geometry
+from portal.i18n import N_
 
 log = logging.getLogger(__name__)
 
 _reported: set[str] = set()
+
+# The tile map's note, as `geo` draws it in Danish; other languages get their own.
+TILE_NOTE = N_("Hver kommune vises som en lige stor sekskant, placeret efter dens beliggenhed.")
+
+
+def map_words() -> MapWords:
+    """The fixed words of every map (legend, tooltips) in the page's language."""
+    return MapWords(
+        excluded=gettext("frikommune – udelukket"),
+        missing=gettext("ingen værdi"),
+        region_border=gettext("regionsgrænse"),
+    )
 
 
 def map_geometry() -> MapGeometry | None:
     """The geometry for `geo.maps.render_map`: the official boundaries when configured and
     readable; None (the tile map) when not configured, or outside an app; the tile map with a
     note when the configured file cannot be used."""
-    path = current_app.config.get("BOUNDARY_FILE") if has_app_context() else None
-    if not path:
+    if not has_app_context():
         return None
+    path = current_app.config.get("BOUNDARY_FILE")
+    if not path:
+        note = gettext(TILE_NOTE)
+        return None if note == tile_geometry().note else _tiles_noted(note)
     found = _boundaries(str(path))
     if found is not None:
         return found
@@ -86,5 +103,10 @@ def _report(path: str, error: Exception) -> None:
 def _tiles_with_note(note: str) -> MapGeometry:
     """The tile map with `note` added under it (one object per language, so callers that
     cache maps by their geometry keep hitting their cache)."""
-    tiles = tile_geometry()
-    return replace(tiles, note=f"{tiles.note} {note}".strip())
+    return _tiles_noted(f"{gettext(TILE_NOTE)} {note}".strip())
+
+
+@lru_cache(maxsize=8)
+def _tiles_noted(note: str) -> MapGeometry:
+    """The tile map with its note in another language (one object per note)."""
+    return replace(tile_geometry(), note=note)

@@ -19,6 +19,7 @@ from geo.maps import render_map
 from geo.reference import exclusion_list, municipalities
 from portal.dialogue import rules, services
 from portal.dialogue.charts import distribution_chart
+from portal.maps import map_geometry, map_words
 from portal.models import Call, Criterion, CriterionInterpretation, User, utcnow
 
 
@@ -113,8 +114,10 @@ def approved_extent_map(counts: dict[str, int], exclusion_list_name: str) -> str
         title=_("Godkendt geografisk udstrækning"),
         excluded=excluded,
         legend_title=_("Antal godkendte a-kasser"),
+        geometry=map_geometry(),
         value_format=lambda v: str(int(v)),
         id_prefix="approved",
+        words=map_words(),
     )
 
 

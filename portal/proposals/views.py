@@ -29,7 +29,7 @@ from portal.assessment import charts
 from portal.errors import redirect_on_error
 from portal.forms import ConfirmForm, options
 from portal.i18n import FIELD_LABELS, SECTOR_LABELS, SIZE_LABELS
-from portal.maps import map_geometry
+from portal.maps import map_geometry, map_words
 from portal.models import (
     Call,
     CallStatus,
@@ -251,6 +251,7 @@ def coverage_map(
         labels={code: ", ".join(funds) for code, funds in covered.items()},
         value_format=lambda v: f"{v:.0f}",
         id_prefix=f"cov{abs(hash((title, small))) % 10_000_000}",
+        words=map_words(),
     )
     return str(svg)
 

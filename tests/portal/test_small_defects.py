@@ -60,3 +60,17 @@ def test_every_fund_is_named_in_danish() -> None:
     names = dict(zip(table.index, table["name"], strict=True))
     assert names["Dana"] == "Dana (a-kasse for selvstændige)"
     assert not [n for n in names.values() if "self-employed" in n]
+
+
+def test_maps_on_english_pages_speak_english(app) -> None:
+    from portal.extent import Extent, extent_map
+
+    extent = Extent.parse(["R1081"])
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            english = extent_map(extent, "frikommuner-2019", title="Extent", legend="Chosen")
+        with force_locale("da"):
+            danish = extent_map(extent, "frikommuner-2019", title="Udstrækning", legend="Valgt")
+    for word in ("frikommune – udelukket", "regionsgrænse", "lige stor sekskant"):
+        assert word in danish and word not in english, word
+    assert "free municipality" in english and "regional border" in english
