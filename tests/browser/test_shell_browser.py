@@ -64,3 +64,24 @@ def test_accessibility_statement_from_the_footer(live_server, axe_page) -> None:
     axe_page.wait_for_url(f"{live_server}/tilgaengelighed")
     assert "WCAG 2.1" in axe_page.locator("main").inner_text()
     assert _violations(axe_page) == []
+
+
+def test_the_skip_link_shows_whole_when_focused(live_server, browser) -> None:
+    for width in (375, 1280):
+        context = browser.new_context(locale="da-DK", viewport={"width": width, "height": 600})
+        page = context.new_page()
+        try:
+            page.goto(f"{live_server}/login")
+            page.keyboard.press("Tab")
+            # The link slides in (a CSS transition): wait until it has come to rest.
+            page.evaluate(
+                "() => Promise.all(document.activeElement.getAnimations().map(a => a.finished))"
+            )
+            text, left, top, right = page.evaluate(
+                "(() => { const e = document.activeElement, r = e.getBoundingClientRect();"
+                " return [e.textContent, r.left, r.top, r.right]; })()"
+            )
+            assert text == "Gå til sideindhold"
+            assert left >= 0 and top >= 0 and right <= width, (width, left, top, right)
+        finally:
+            context.close()
