@@ -162,12 +162,15 @@ class CallForm(PortalForm):
                 _l("Fristen ligger i fortiden. Vælg en frist, der endnu ikke er passeret.")
             )
             ok = False
-        if ok and self.page_limit_with_annexes.data < self.page_limit.data:
+        return ok and self._page_limits_agree()
+
+    def _page_limits_agree(self) -> bool:
+        if self.page_limit_with_annexes.data < self.page_limit.data:
             self.page_limit_with_annexes.errors.append(
                 _l("Grænsen med bilag kan ikke være mindre end sidegrænsen.")
             )
-            ok = False
-        return ok
+            return False
+        return True
 
     def to_call(self) -> NewCall:
         meeting: date | None = self.dialogue_meeting_on.data
@@ -214,12 +217,7 @@ class CallEditForm(CallForm):
             elif moved and local_to_utc(deadline) <= self.call.opens_at:
                 self.deadline_at.errors.append(_l("Fristen skal ligge efter åbningstidspunktet."))
                 ok = False
-        if ok and self.page_limit_with_annexes.data < self.page_limit.data:
-            self.page_limit_with_annexes.errors.append(
-                _l("Grænsen med bilag kan ikke være mindre end sidegrænsen.")
-            )
-            ok = False
-        return ok
+        return ok and self._page_limits_agree()
 
     def to_changes(self) -> CallChanges:
         return CallChanges(
