@@ -32,6 +32,7 @@ class QueueConfigurationError(ValueError):
 
 def make_huey(url: str | None, instance_path: str) -> Huey:
     if not url:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)  # absent in a fresh checkout
         return SqliteHuey(
             QUEUE_NAME, filename=str(Path(instance_path) / "queue.sqlite"), results=False, utc=True
         )

@@ -162,6 +162,7 @@ def test_a_secure_session_cookie_carries_the_host_prefix(
             "DATABASE_URL": database_url,
             "OUTBOX_DIR": str(tmp_path / "outbox"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
             "SESSION_COOKIE_SECURE": True,
         }
     )

@@ -74,3 +74,17 @@ def test_maps_on_english_pages_speak_english(app) -> None:
     for word in ("frikommune – udelukket", "regionsgrænse", "lige stor sekskant"):
         assert word in danish and word not in english, word
     assert "free municipality" in english and "regional border" in english
+
+
+def test_the_default_queue_makes_its_folder_in_a_fresh_checkout(tmp_path) -> None:
+    from portal.queue import make_huey
+
+    instance = tmp_path / "fresh" / "instance"
+    huey = make_huey(None, str(instance))
+
+    @huey.task()
+    def echo(value: int) -> int:
+        return value
+
+    echo(7)
+    assert (instance / "queue.sqlite").is_file() and len(huey) == 1
