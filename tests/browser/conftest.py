@@ -26,10 +26,15 @@ CHROMIUM_ARGS = [
 @pytest.fixture()
 def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Request threads are joined at the end (not left as daemons): a request still running when
+    # the test ends (a save sent as the page was left) returns its database connection before
+    # the app's engine is disposed, instead of leaving it to the garbage collector.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(timeout=10)
 
 
