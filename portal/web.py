@@ -17,7 +17,7 @@ from flask_login import current_user
 from portal import db
 from portal.access import Permission, can, current_can, view_permission
 from portal.i18n import APPLICATION_STATUS_LABELS, CALL_STATUS_LABELS, ROLE_LABELS
-from portal.models import Call, CallStatus
+from portal.models import Call, CallStatus, Organisation, OrganisationKind
 
 # Endpoints that highlight a navigation item besides its own.
 ALSO_ACTIVE = {
@@ -85,6 +85,14 @@ def format_when(value: datetime, seconds: bool = False, weekday: bool = False) -
     return str(format_datetime(value, pattern))
 
 
+def organisation_name(organisation: Organisation) -> str:
+    """An organisation's name as the page's language has it: the agency's name is translated
+    (it is the portal's own); a-kasser and parties keep the names they have."""
+    if organisation.kind == OrganisationKind.AGENCY:
+        return gettext(organisation.name)
+    return organisation.name
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.add_template_filter(_number, "number")
@@ -141,6 +149,7 @@ def _template_globals() -> dict[str, Any]:
         "role_label": lambda role: label(ROLE_LABELS, role),
         "status_label": lambda status: label(APPLICATION_STATUS_LABELS, status),
         "call_status_label": lambda status: label(CALL_STATUS_LABELS, status),
+        "organisation_name": organisation_name,
         "role_intro": lambda role: str(ROLE_INTROS.get(role, "")),
         "nav_items": _nav_items,
         "can": lambda permission: current_can(Permission(permission)),

@@ -88,3 +88,15 @@ def test_the_default_queue_makes_its_folder_in_a_fresh_checkout(tmp_path) -> Non
 
     echo(7)
     assert (instance / "queue.sqlite").is_file() and len(huey) == 1
+
+
+def test_the_agency_is_named_in_english_in_the_header_of_english_pages(client, make_user) -> None:
+    lead = make_user(Role.LEAD_ASSESSOR, "STAR")
+    login(client, lead.email)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    english = client.post(
+        "/sprog", data={"csrf_token": token, "lang": "en", "next": "/"}, follow_redirects=True
+    ).get_data(as_text=True)
+    header = english.split('class="user-info"', 1)[1].split("</span>", 1)[0]
+    assert "Danish Agency for Labour Market and Recruitment" in header
+    assert "Styrelsen" not in english
