@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import http.client
 import os
 import re
 import secrets
@@ -377,7 +378,8 @@ class Browser:
                 body,
                 time.perf_counter() - started,
             )
-        except (urllib.error.URLError, OSError) as error:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+            # No (whole) answer: refused, reset, or cut off mid-body by a killed server.
             return Reply(0, None, "", repr(error).encode(), time.perf_counter() - started)
 
     def get(self, path: str) -> Reply:
