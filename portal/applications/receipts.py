@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from geo.reference import municipalities
 from portal import audit
 from portal.extent import Extent
 from portal.mail import send_mail
@@ -32,9 +33,10 @@ def extent_words(db: Session, extent: list[str]) -> str:
     return Extent.parse(extent).describe(regions, names)
 
 
-def effective_extent_words(db: Session, exclusion_list: str, extent: list[str]) -> str:
-    """What remains of a requested extent once the call's frikommuner are taken out."""
-    names = {m.code: m.name for m in db.scalars(select(Municipality))}
+def effective_extent_words(exclusion_list: str, extent: list[str]) -> str:
+    """What remains of a requested extent once the call's frikommuner are taken out (names
+    from `geo`'s reference data, read once per process)."""
+    names = municipalities()["name"].to_dict()
     return Extent.parse(extent).describe_effective(exclusion_list, names)
 
 
@@ -69,7 +71,7 @@ def receipt_draft(db: Session, version: ApplicationVersion) -> ReceiptDraft:
         interviews_per_fte_week=content["capacity"]["interviews_per_fte_week"],
     )
     context["effective_extent_summary"] = effective_extent_words(
-        db, app.call.exclusion_list, content["requested_extent"]
+        app.call.exclusion_list, content["requested_extent"]
     )
     return ReceiptDraft(version.id, receipt_filename(version), context)
 

@@ -633,9 +633,7 @@ def _extent_texts(call: Call, entries: list[str] | None) -> dict[str, str]:
     extent = Extent.parse(entries)
     return {
         "extent_words": receipts.extent_words(db.session(), extent.entries()),
-        "effective_words": extent.describe_effective(
-            call.exclusion_list, _extent_choices(call).names
-        ),
+        "effective_words": receipts.effective_extent_words(call.exclusion_list, extent.entries()),
     }
 
 

@@ -166,7 +166,7 @@ def dossier(db: Session, app: Application, config: Mapping[str, object]) -> byte
             "criteria": criteria,
             "extent": receipts.extent_words(db, content["requested_extent"]),
             "effective_extent": receipts.effective_extent_words(
-                db, app.call.exclusion_list, content["requested_extent"]
+                app.call.exclusion_list, content["requested_extent"]
             ),
             "capacity": dict(content["capacity"]),
             "contact": dict(content["contact"]),

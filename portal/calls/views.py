@@ -320,7 +320,7 @@ def read_version(app_id: int, number: int) -> str:
         criteria=application.call.criteria_set.criteria,
         extent_words=receipts.extent_words(session, extent.entries()),
         effective_words=receipts.effective_extent_words(
-            session, application.call.exclusion_list, extent.entries()
+            application.call.exclusion_list, extent.entries()
         ),
         admin_view=True,
     )
