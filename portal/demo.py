@@ -50,6 +50,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("hk@demo.dk", "Hanne Kristensen", Role.SIGNATORY, "HK"),
     DemoAccount("hk-medarbejder@demo.dk", "Henrik Kofoed", Role.DRAFTER, "HK"),
     DemoAccount("3f@demo.dk", "Frida Frandsen", Role.SIGNATORY, "3F"),
+    DemoAccount("dlfa@demo.dk", "Lærke Lund", Role.SIGNATORY, "DLF-A"),
+    DemoAccount("dlfa-medarbejder@demo.dk", "Lasse Dam", Role.DRAFTER, "DLF-A"),
     DemoAccount(
         "parti@demo.dk",
         "Peter Partimedlem",
@@ -67,10 +69,11 @@ DEMO_ACCOUNTS = (
     ),
 )
 
-# (fund, state, requested extent, capacity); HK is left without an application to write one.
+# (fund, state, requested extent, capacity); DLF-A's and Ase's drafts are still being written.
 # Where each submitted one stands in Trin 2 is set by `DEMO_ASSESSMENT` in `portal.demo_assessment`.
 DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
     ("3F", "submitted", ["national"], 16000),
+    ("HK", "submitted", ["region:1084"], 4000),
     ("AKA", "submitted", ["region:1084", "region:1082"], 8000),
     ("Krifa", "submitted", ["region:1083"], 4000),
     ("FOA", "submitted", ["national"], 10000),
@@ -94,8 +97,8 @@ DEMO_APPLICATIONS: tuple[tuple[str, str, list[str], int | None], ...] = (
 )
 
 
-# Given an extended deadline, so they can still write (HK has no application yet).
-STILL_WRITING = ("HK", "DLF-A", "Ase")
+# Given an extended deadline, so they can still write (dlfa@demo.dk and its drafter try Trin 1).
+STILL_WRITING = ("DLF-A", "Ase")
 
 
 def _org(db: Session, short_id: str) -> Organisation:
@@ -150,7 +153,7 @@ def load_demo_data(db: Session) -> Call:
     for short_id, state, extent, capacity in DEMO_APPLICATIONS:
         _demo_application(db, call, _org(db, short_id), state, extent, capacity)
     # The call's deadline has just passed, so Trin 2 can begin; the a-kasser still writing
-    # (HK among them) have an extended deadline, so Trin 1 can be tried too.
+    # (DLF-A among them) have an extended deadline, so Trin 1 can be tried too.
     call.deadline_at = utcnow()
     for short_id in STILL_WRITING:
         applications.grant_extension(

@@ -37,6 +37,7 @@ WEAK_PROFILE = (2, 2, 2, 2, 1, 2)  # criterion 5 below its threshold
 # a-kasse -> (Sara's scores, Søren's scores, consolidated, eligible decision?)
 PUBLISHED = {
     "3F": (STRONG, (2, 3, 2, 3, 2, 3), STRONG),  # two points apart on criterion 1
+    "HK": (GOOD, STRONG, GOOD),  # its letter is sent: hk@demo.dk reads it
     "FOA": (GOOD, STRONG, GOOD),
     "Metal": (GOOD, GOOD, GOOD),
     "MinA": (STRONG, STRONG, STRONG),

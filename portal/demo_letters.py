@@ -1,12 +1,10 @@
 """Demo data for decision letters and appeals, through the letters services.
 
 The lead generates the letters for the demo call's published decisions; the administrator
-approves and sends 3F's (3f@demo.dk reads it) and MA's rejection; two letters were discarded
-and generated again by the administrator, so the lead has letters to approve too; the rest wait
-for a second person. MA has appealed its rejection, and the appeal waits for the lead to assign
-it (only the administrator took no part in MA's assessment).
-
-HK has no decision in the demo (it is still writing its application), so it has no letter.
+approves and sends 3F's and HK's (3f@demo.dk and hk@demo.dk read them) and MA's rejection; two
+letters were discarded and generated again by the administrator, so the lead has letters to
+approve too; the rest wait for a second person. MA has appealed its rejection, and the appeal
+waits for the lead to assign it (only the administrator took no part in MA's assessment).
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from portal.models import (
     User,
 )
 
-SENT = ("3F", "MA")
+SENT = ("3F", "HK", "MA")
 REGENERATED_BY_ADMIN = ("FOA", "Metal")
 APPEAL = (
     "MA",

@@ -918,6 +918,16 @@ class OverviewRow:
     own_status: str | None
     gap: int
 
+    @property
+    def awaits_viewer(self) -> bool:
+        """Assigned to the viewer, whose own assessment is not in yet, before consolidation."""
+        return (
+            self.mine
+            and self.own_status != AssessmentStatus.COMPLETED
+            and self.progress
+            in (rules.Progress.NOT_STARTED, rules.Progress.IN_PROGRESS, rules.Progress.SUBMITTED)
+        )
+
 
 def overview(
     db: Session, call: Call, viewer: User, versions: list[ApplicationVersion] | None = None

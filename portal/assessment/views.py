@@ -79,6 +79,7 @@ PROGRESS_LABELS = {
 }
 FILTERS = {
     "alle": N_("Alle"),
+    "venter": N_("Venter på min vurdering"),
     "mine": N_("Tildelt mig"),
     "mangler-fordeling": N_("Mangler sagsbehandler"),
     "konflikt": N_("Uenige scorer"),
@@ -169,6 +170,7 @@ def overview(call_id: int) -> str:
 def _matches(row: services.OverviewRow, chosen: str) -> bool:
     return {
         "alle": True,
+        "venter": row.awaits_viewer,
         "mine": row.mine,
         "mangler-fordeling": row.gap > 0,
         "konflikt": row.conflicting,
@@ -190,6 +192,13 @@ def assignments(call_id: int) -> str:
     ids = [v.id for v in versions]
     assigned = services.assignments(session, ids)
     declared = services.declarations(session, ids)
+    started = set(
+        session.execute(
+            select(Assessment.version_id, Assessment.assessor_id).where(
+                Assessment.version_id.in_(ids)
+            )
+        ).tuples()
+    )
     people = services.agency_assessors(session)
     names = {u.id: u for u in people}
     forms = {}
@@ -211,6 +220,7 @@ def assignments(call_id: int) -> str:
         versions=versions,
         assigned=assigned,
         declared=declared,
+        started=started,
         names=names,
         forms=forms,
         load=load,

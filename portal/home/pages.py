@@ -21,7 +21,6 @@ from portal.models import (
     AGENCY_ROLES,
     FUND_ROLES,
     Application,
-    AssessmentStatus,
     Call,
     CallStatus,
     DialogueMeeting,
@@ -139,13 +138,7 @@ def _assessor(
 ) -> list[Task]:
     tasks = []
     for call, rows in _assessment_rows(db, user) if overviews is None else overviews:
-        waiting = [
-            r
-            for r in rows
-            if r.mine
-            and r.own_status != AssessmentStatus.COMPLETED
-            and r.progress in (Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.SUBMITTED)
-        ]
+        waiting = [r for r in rows if r.awaits_viewer]
         title = (
             ngettext(
                 "%(num)d ansøgning venter på din vurdering",
@@ -160,7 +153,7 @@ def _assessor(
                 title,
                 _("%(call)s: %(n)d ansøgninger i alt.", call=call.title, n=len(rows)),
                 "assessment.overview",
-                {"call_id": call.id, "vis": "mine" if waiting else "alle"},
+                {"call_id": call.id, "vis": "venter" if waiting else "alle"},
             )
         )
     if not tasks:
@@ -177,7 +170,9 @@ def _assessor(
 def _lead(db: Session, user: User) -> list[Task]:
     overviews = _assessment_rows(db, user)
     tasks = [
-        t for t in _assessor(db, user, overviews) if "vis" not in t.args or t.args["vis"] == "mine"
+        t
+        for t in _assessor(db, user, overviews)
+        if "vis" not in t.args or t.args["vis"] == "venter"
     ]
     for call, rows in overviews:
         gaps = sum(1 for r in rows if r.gap)

@@ -104,7 +104,7 @@ def test_demo_data_creates_varied_applications_once(runner, db: Session) -> None
         assert runner.invoke(args=["demo-data"]).exit_code == 0
     assert db.scalar(select(func.count(Call.id))) == 1
     statuses = db.scalars(select(Application.status)).all()
-    assert len(statuses) == 20
+    assert len(statuses) == 21
     assert {
         ApplicationStatus.DRAFT,
         ApplicationStatus.SUBMITTED,
@@ -113,10 +113,10 @@ def test_demo_data_creates_varied_applications_once(runner, db: Session) -> None
     demo_users = db.scalars(
         select(User.email).where(User.is_demo.is_(True), User.is_active.is_(True))
     ).all()
-    assert "hk-medarbejder@demo.dk" in demo_users and len(demo_users) == 10
+    assert "dlfa-medarbejder@demo.dk" in demo_users and len(demo_users) == 12
     decisions = db.scalars(select(EligibilityDecision)).all()
     published = [d for d in decisions if d.status == DecisionStatus.PUBLISHED]
-    assert len(published) == 12 and sum(1 for d in published if not d.eligible) == 1
+    assert len(published) == 13 and sum(1 for d in published if not d.eligible) == 1
     assert (
         db.scalar(
             select(func.count(ConflictDeclaration.id)).where(ConflictDeclaration.has_conflict)

@@ -263,6 +263,23 @@ def test_manual_assign_and_unassign(client, db, t) -> None:
     assert _count(db, Assignment) == 0
 
 
+def test_an_assessor_who_has_started_is_not_offered_for_removal(client, db, t) -> None:
+    vid = t.hk_version.id
+    services.add_assignment(db, t.lead, t.hk_version, t.sara)
+    services.add_assignment(db, t.lead, t.hk_version, t.soeren)
+    services.declare(db, t.sara, t.hk_version, False, "")
+    criteria = list(t.call.criteria_set.criteria)
+    services.save_assessment(
+        db, t.sara, t.hk_version, [rules.ScoreEntry(criteria[0].id, 2, "Ok.")], False
+    )
+    db.commit()
+    login(client, t.lead.email)
+    page = client.get(f"/vurdering/runde/{t.call.id}/fordeling").get_data(as_text=True)
+    assert f"/vurdering/fordeling/{vid}/fjern/{t.soeren.id}" in page
+    assert f"/vurdering/fordeling/{vid}/fjern/{t.sara.id}" not in page
+    assert "har påbegyndt sin vurdering" in page
+
+
 def test_assigning_an_assessor_with_a_declared_conflict_is_refused(client, db, t) -> None:
     vid = t.hk_version.id
     services.add_assignment(db, t.lead, t.hk_version, t.sara)
@@ -893,10 +910,10 @@ def test_start_page_of_an_assessor_leads_to_the_waiting_application(client, db, 
     login(client, t.sara.email)
     page = _text(client.get("/"))
     link = (
-        f'<a href="/vurdering/runde/{t.call.id}?vis=mine">1 ansøgning venter på din vurdering</a>'
+        f'<a href="/vurdering/runde/{t.call.id}?vis=venter">1 ansøgning venter på din vurdering</a>'
     )
     assert link in page
-    overview = _overview_table(_text(client.get(f"/vurdering/runde/{t.call.id}?vis=mine")))
+    overview = _overview_table(_text(client.get(f"/vurdering/runde/{t.call.id}?vis=venter")))
     assert _hk_name(t) in overview and _threef_name(t) not in overview
 
 

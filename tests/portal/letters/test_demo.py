@@ -19,9 +19,9 @@ def test_demo_letters(app: Flask, db: Session) -> None:
         portal_db.session().commit()
     rows = db.execute(select(Letter, Organisation.short_id).join(Organisation)).all()
     by_fund = {short_id: letter for letter, short_id in rows if letter.status != "discarded"}
-    assert len(by_fund) == 12
+    assert len(by_fund) == 13
     sent = {s for s, letter in by_fund.items() if letter.status == LetterStatus.SENT}
-    assert sent == {"3F", "MA"} and all(by_fund[s].pdf for s in sent)
+    assert sent == {"3F", "HK", "MA"} and all(by_fund[s].pdf for s in sent)
     authors = {
         db.get(User, letter.created_by_id).email  # type: ignore[union-attr]
         for letter in by_fund.values()
@@ -31,4 +31,5 @@ def test_demo_letters(app: Flask, db: Session) -> None:
     (appeal,) = db.scalars(select(Appeal))
     assert appeal.status == AppealStatus.FILED and appeal.letter_id == by_fund["MA"].id
     subjects = [item.subject for item in list_outbox(app.config["OUTBOX_DIR"])]
-    assert any(s.startswith("Afgørelse om støtteberettigelse: 3F A-kasse") for s in subjects)
+    for fund in ("3F A-kasse", "HK Danmark A-kasse"):
+        assert any(s.startswith(f"Afgørelse om støtteberettigelse: {fund}") for s in subjects)
