@@ -76,7 +76,7 @@ DRAFT = (
     5,
     "Kriteriet er opfyldt, når a-kassen bruger profilafklaringsværktøjet ved CV-samtalen og "
     "dokumenterer den faglige vurdering i sagen.",
-    "Præciseret, at den faglige vurdering skal dokumenteres (kladde).",
+    "Præciseret, at den faglige vurdering skal dokumenteres.",
 )
 
 AGENDA = (

@@ -69,10 +69,12 @@ def _admin(db: Session, user: User) -> list[Task]:
     return [
         Task(
             _("Ansøgningsrunder"),
-            _(
-                "%(n)d åben ansøgningsrunde(r). Opret runder ud fra kriteriesæt og følg "
+            ngettext(
+                "%(num)d åben ansøgningsrunde. Opret runder ud fra kriteriesæt og følg "
                 "indsendelser.",
-                n=len(calls),
+                "%(num)d åbne ansøgningsrunder. Opret runder ud fra kriteriesæt og følg "
+                "indsendelser.",
+                len(calls),
             ),
             "calls.calls_list",
         ),
