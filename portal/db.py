@@ -12,16 +12,18 @@ there (`audit._lock_chain`, the login throttle) take an advisory lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MEMO = "portal_memo"
+T = TypeVar("T")
 BEGIN_MODE = "sqlite_begin"  # execution option: "IMMEDIATE" or "DEFERRED" (the default)
 
 
@@ -115,3 +117,32 @@ def _close_session(_exc: BaseException | None) -> None:
     if db_session is not None:
         db_session.rollback()
         db_session.close()
+
+
+def remembered(db_session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """A read that a page asks for several times (an extension, an assignment): within a
+    request, done once and kept on the request's session until that session writes, commits or
+    rolls back. Outside a request (command line, tests calling services) it is simply read."""
+    if not has_request_context() or g.get("db_session") is not db_session:
+        return compute()
+    if db_session.new or db_session.deleted or db_session.dirty:
+        # A query would flush these first (and the flush forgets what was kept).
+        return compute()
+    memo = db_session.info.setdefault(MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _forget(db_session: Session, *_args: Any) -> None:
+    db_session.info.pop(MEMO, None)
+
+
+def _forget_on_write(state: Any) -> None:
+    if not state.is_select:
+        _forget(state.session)
+
+
+for _event in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _event, _forget)
+event.listen(Session, "do_orm_execute", _forget_on_write)

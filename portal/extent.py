@@ -20,7 +20,7 @@ from geo.extents import resolve_extent
 from geo.geometry import MapGeometry
 from geo.mapdata import MapWords
 from geo.maps import render_map
-from geo.reference import exclusion_list, municipalities
+from geo.reference import exclusion_list, municipalities, regions
 from portal.maps import map_geometry, map_words
 
 NATIONAL = "national"
@@ -182,6 +182,32 @@ def _resolved(entries: tuple[str, ...], exclusion_list_name: str) -> tuple[str, 
 def _excluded(entries: tuple[str, ...], exclusion_list_name: str) -> tuple[str, ...]:
     resolved = resolve_extent(list(entries), exclusion_list(exclusion_list_name))
     return tuple(str(code) for code in resolved.excluded.index)
+
+
+@dataclass(frozen=True)
+class ReferenceNames:
+    """Names of the regions and municipalities and each municipality's region, from `geo`'s
+    reference data (which `load-reference-data` puts in the database): fixed for the process."""
+
+    regions: dict[str, str]
+    municipalities: dict[str, str]
+    region_of: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def reference_names() -> ReferenceNames:
+    munis = municipalities()
+    return ReferenceNames(
+        regions={str(code): str(name) for code, name in regions()["name"].items()},
+        municipalities={str(code): str(name) for code, name in munis["name"].items()},
+        region_of={str(code): str(region) for code, region in munis["region_code"].items()},
+    )
+
+
+def extent_in_words(entries: list[str] | None) -> str:
+    """A requested or approved extent in words ("Region Hovedstaden, Aarhus")."""
+    names = reference_names()
+    return Extent.parse(entries).describe(names.regions, names.municipalities)
 
 
 def _is_region(entry: str) -> bool:

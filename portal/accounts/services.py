@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal import audit
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -149,7 +149,12 @@ def open_session(db: Session, user: User, policy: LoginPolicy) -> str:
 
 def load_session(db: Session, token: str, idle: timedelta) -> UserSession | None:
     """The live session for a cookie token, or None if unknown, revoked, expired or idle."""
-    row = db.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    row = db.scalar(
+        select(UserSession)
+        .where(UserSession.token_hash == token_hash(token))
+        # The user and their organisation are needed by nearly every page: one query.
+        .options(joinedload(UserSession.user).joinedload(User.organisation))
+    )
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None

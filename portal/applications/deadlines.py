@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.db import remembered
 from portal.models import (
     Application,
     ApplicationStatus,
@@ -31,11 +32,15 @@ def deadline_for(db: Session, call: Call, organisation_id: int) -> datetime:
 
 
 def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineExtension | None:
-    return db.scalar(
-        select(DeadlineExtension).where(
-            DeadlineExtension.call_id == call_id,
-            DeadlineExtension.organisation_id == organisation_id,
-        )
+    return remembered(
+        db,
+        ("extension", call_id, organisation_id),
+        lambda: db.scalar(
+            select(DeadlineExtension).where(
+                DeadlineExtension.call_id == call_id,
+                DeadlineExtension.organisation_id == organisation_id,
+            )
+        ),
     )
 
 

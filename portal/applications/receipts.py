@@ -12,11 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from geo.reference import municipalities
 from portal import audit
-from portal.extent import Extent
+from portal.extent import Extent, extent_in_words, reference_names
 from portal.mail import send_mail
-from portal.models import ApplicationVersion, Municipality, Region, StoredFile, User
+from portal.models import ApplicationVersion, StoredFile, User
 from portal.pdf import receipt_context, render_pdf
 
 log = logging.getLogger(__name__)
@@ -27,17 +26,14 @@ def receipt_filename(version: ApplicationVersion) -> str:
     return f"kvittering-{org.short_id.lower()}-version-{version.number}.pdf"
 
 
-def extent_words(db: Session, extent: list[str]) -> str:
-    regions = {r.code: r.name for r in db.scalars(select(Region))}
-    names = {m.code: m.name for m in db.scalars(select(Municipality))}
-    return Extent.parse(extent).describe(regions, names)
+def extent_words(extent: list[str]) -> str:
+    return extent_in_words(extent)
 
 
 def effective_extent_words(exclusion_list: str, extent: list[str]) -> str:
     """What remains of a requested extent once the call's frikommuner are taken out (names
     from `geo`'s reference data, read once per process)."""
-    names = municipalities()["name"].to_dict()
-    return Extent.parse(extent).describe_effective(exclusion_list, names)
+    return Extent.parse(extent).describe_effective(exclusion_list, reference_names().municipalities)
 
 
 @dataclass(frozen=True)
@@ -65,7 +61,7 @@ def receipt_draft(db: Session, version: ApplicationVersion) -> ReceiptDraft:
         content_hash=version.content_hash,
         criteria=[(c.title, content["answers"].get(str(c.id), "")) for c in criteria],
         attachments=[(a["filename"], a["pages"], a["sha256"]) for a in content["attachments"]],
-        extent_summary=extent_words(db, content["requested_extent"]),
+        extent_summary=extent_words(content["requested_extent"]),
         capacity_courses=content["capacity"]["courses"],
         staff_fte=content["capacity"]["staff_fte"],
         interviews_per_fte_week=content["capacity"]["interviews_per_fte_week"],

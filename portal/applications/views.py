@@ -21,9 +21,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -352,7 +353,7 @@ def _unit_label(unit: str, form: Any) -> str:
 def _other_version(unit: str, form: Any, theirs: Any) -> OtherVersion:
     label = _unit_label(unit, form)
     if unit == "extent":
-        shown = receipts.extent_words(db.session(), theirs.extent().entries())
+        shown = receipts.extent_words(theirs.extent().entries())
         return OtherVersion(unit, label, shown, free_text=False)
     field = theirs[unit]
     value = field.data
@@ -410,12 +411,9 @@ def _edit_context(
         "submitted": services.submitted_unchanged(session, app) if app else None,
         "handed_over": services.pending_signature_request(session, app) if app else None,
         "handover_form": ConfirmForm(),
-        "extent_words": receipts.extent_words(session, extent.entries()),
+        "extent_words": receipts.extent_words(extent.entries()),
         "effective_words": extent.describe_effective(call.exclusion_list, choices.names),
-        "excluded_by_region": {
-            r.code: sum(1 for m in choices.by_region[r.code] if m.code in choices.excluded)
-            for r in choices.regions
-        },
+        "extent_choices_html": _extent_choices_html(call, form, choices),
         "budget": rules.answer_budget(call.page_limit, len(call.criteria_set.criteria)),
         "annex_budget": rules.annex_page_budget(call.page_limit, call.page_limit_with_annexes),
         "attachments": services.live_attachments(session, app) if app else [],
@@ -431,6 +429,41 @@ def _edit_context(
         "confirm_form": ConfirmForm(),
         "criterion_titles": {c.id: f"{c.position}. {c.title}" for c in call.criteria_set.criteria},
     }
+
+
+EXTENT_BLOCKS_KEPT = 512
+
+
+def _extent_choices_html(call: Call, form: Any, choices: ExtentChoices) -> Markup:
+    """The region and municipality checkboxes (about a hundred of them): the same for every
+    request with the same exclusion list, language and choice, so rendered once and kept per
+    process. A block showing errors is rendered each time."""
+    errors = bool(form.regions.errors or form.municipalities.errors)
+    key = (
+        call.exclusion_list,
+        str(get_locale()),
+        tuple(form.regions.data or ()),
+        tuple(form.municipalities.data or ()),
+    )
+    kept: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault("extent_blocks", {})
+    if not errors and key in kept:
+        return kept[key]
+    html = Markup(  # noqa: S704 - an autoescaped template's output
+        render_template(
+            "applications/_extent_choices.html",
+            form=form,
+            choices=choices,
+            excluded_by_region={
+                r.code: sum(1 for m in choices.by_region[r.code] if m.code in choices.excluded)
+                for r in choices.regions
+            },
+        )
+    )
+    if not errors:
+        if len(kept) >= EXTENT_BLOCKS_KEPT:
+            kept.clear()
+        kept[key] = html
+    return html
 
 
 def _attachment_form(call: Call) -> AttachmentForm:
@@ -632,7 +665,7 @@ def _extent_texts(call: Call, entries: list[str] | None) -> dict[str, str]:
     """The requested extent in words and what remains of it without the frikommuner."""
     extent = Extent.parse(entries)
     return {
-        "extent_words": receipts.extent_words(db.session(), extent.entries()),
+        "extent_words": receipts.extent_words(extent.entries()),
         "effective_words": receipts.effective_extent_words(call.exclusion_list, extent.entries()),
     }
 
@@ -803,7 +836,7 @@ def _status_page(app: Application, forms: dict[int, AnswerForm]) -> str:
             title=_("Godkendt geografisk udstrækning"),
             legend=_("Godkendt"),
         )
-        approved_words = receipts.extent_words(session, extent.entries())
+        approved_words = receipts.extent_words(extent.entries())
     stage = assessment.fund_stage(session, app)
     return render_template(
         "applications/status.html",

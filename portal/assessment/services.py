@@ -22,6 +22,7 @@ from portal import audit
 from portal.applications import deadlines as applications
 from portal.assessment import rules
 from portal.assessment.assign import AssignmentProblem, assign
+from portal.db import remembered
 from portal.errors import AssessmentError
 from portal.extent import Extent
 from portal.i18n import N_
@@ -62,15 +63,25 @@ REQUIRED_ASSESSMENTS = 2
 
 def _deadlines(db: Session, call: Call) -> dict[int, datetime]:
     """Organisation id -> its extended deadline in the call (only those with an extension)."""
-    return {
-        row.organisation_id: max(call.deadline_at, row.deadline_at)
-        for row in db.scalars(select(DeadlineExtension).where(DeadlineExtension.call_id == call.id))
-    }
+    return remembered(
+        db,
+        ("deadlines", call.id),
+        lambda: {
+            row.organisation_id: max(call.deadline_at, row.deadline_at)
+            for row in db.scalars(
+                select(DeadlineExtension).where(DeadlineExtension.call_id == call.id)
+            )
+        },
+    )
 
 
 def _submitted_versions(db: Session, call: Call) -> dict[int, list[ApplicationVersion]]:
     """Application id -> its versions in order, for the call's submitted applications; each
     version's application and organisation come loaded (two queries in all)."""
+    return remembered(db, ("submitted_versions", call.id), lambda: _read_submitted(db, call))
+
+
+def _read_submitted(db: Session, call: Call) -> dict[int, list[ApplicationVersion]]:
     rows = db.scalars(
         select(ApplicationVersion)
         .join(Application, Application.id == ApplicationVersion.application_id)
@@ -131,6 +142,11 @@ def criteria_of(version: ApplicationVersion) -> list[Criterion]:
     return list(version.application.call.criteria_set.criteria)
 
 
+def municipality_codes(db: Session) -> set[str]:
+    """The municipality codes in the database (read once per request)."""
+    return remembered(db, "municipality_codes", lambda: set(db.scalars(select(Municipality.code))))
+
+
 def requested_covered(
     db: Session, version: ApplicationVersion, known: set[str] | None = None
 ) -> set[str]:
@@ -138,7 +154,7 @@ def requested_covered(
     (`known`: the municipality codes in the database, when the caller has them already)."""
     call = version.application.call
     if known is None:
-        known = set(db.scalars(select(Municipality.code)))
+        known = municipality_codes(db)
     codes = Extent.parse(version.content.get("requested_extent")).resolve(call.exclusion_list)
     return {code for code in codes if code in known}
 
@@ -208,10 +224,14 @@ def assignments(db: Session, version_ids: Iterable[int]) -> dict[int, list[Assig
 
 
 def find_assignment(db: Session, version_id: int, assessor_id: int) -> Assignment | None:
-    return db.scalar(
-        select(Assignment).where(
-            Assignment.version_id == version_id, Assignment.assessor_id == assessor_id
-        )
+    return remembered(
+        db,
+        ("assignment", version_id, assessor_id),
+        lambda: db.scalar(
+            select(Assignment).where(
+                Assignment.version_id == version_id, Assignment.assessor_id == assessor_id
+            )
+        ),
     )
 
 
@@ -230,11 +250,15 @@ def declarations(db: Session, version_ids: Iterable[int]) -> dict[int, list[Conf
 
 
 def declaration_of(db: Session, version_id: int, assessor_id: int) -> ConflictDeclaration | None:
-    return db.scalar(
-        select(ConflictDeclaration).where(
-            ConflictDeclaration.version_id == version_id,
-            ConflictDeclaration.assessor_id == assessor_id,
-        )
+    return remembered(
+        db,
+        ("declaration", version_id, assessor_id),
+        lambda: db.scalar(
+            select(ConflictDeclaration).where(
+                ConflictDeclaration.version_id == version_id,
+                ConflictDeclaration.assessor_id == assessor_id,
+            )
+        ),
     )
 
 
@@ -387,10 +411,14 @@ def must_declare(db: Session, user: User, version: ApplicationVersion) -> bool:
 
 
 def own_assessment(db: Session, version_id: int, assessor_id: int) -> Assessment | None:
-    return db.scalar(
-        select(Assessment).where(
-            Assessment.version_id == version_id, Assessment.assessor_id == assessor_id
-        )
+    return remembered(
+        db,
+        ("own_assessment", version_id, assessor_id),
+        lambda: db.scalar(
+            select(Assessment).where(
+                Assessment.version_id == version_id, Assessment.assessor_id == assessor_id
+            )
+        ),
     )
 
 
@@ -920,13 +948,17 @@ class OverviewRow:
 
     @property
     def awaits_viewer(self) -> bool:
-        """Assigned to the viewer, whose own assessment is not in yet, before consolidation."""
-        return (
-            self.mine
-            and self.own_status != AssessmentStatus.COMPLETED
-            and self.progress
-            in (rules.Progress.NOT_STARTED, rules.Progress.IN_PROGRESS, rules.Progress.SUBMITTED)
-        )
+        return awaits(self.mine, self.own_status, self.progress)
+
+
+def awaits(mine: bool, own_status: str | None, progress: rules.Progress) -> bool:
+    """Assigned to the viewer, whose own assessment is not in yet, before consolidation."""
+    return (
+        mine
+        and own_status != AssessmentStatus.COMPLETED
+        and progress
+        in (rules.Progress.NOT_STARTED, rules.Progress.IN_PROGRESS, rules.Progress.SUBMITTED)
+    )
 
 
 def overview(
@@ -965,7 +997,7 @@ def overview(
         )
     )
     users = {u.id: u for u in db.scalars(select(User).where(User.role.in_(AGENCY_ROLES)))}
-    known = set(db.scalars(select(Municipality.code)))
+    known = municipality_codes(db)
     rows = []
     for version in versions:
         assessment_rows = by_version[version.id]
@@ -1008,6 +1040,76 @@ def overview(
                 needs_declaration=mine and declaration is None,
                 own_status=own.status if own else None,
                 gap=max(0, REQUIRED_ASSESSMENTS - len(pairs)),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """What a start page counts of one application: a few columns, no content or scores."""
+
+    progress: rules.Progress
+    gap: int
+    awaits_viewer: bool
+    decision_pending: bool
+
+
+def workload(
+    db: Session, call: Call, viewer: User, versions: list[ApplicationVersion]
+) -> list[WorkRow]:
+    """The start page's view of a call: four narrow queries, whatever the number of
+    applications (`overview` reads everything a table row shows)."""
+    ids = [v.id for v in versions]
+    if not ids:
+        return []
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for version_id, assessor_id in db.execute(
+        select(Assignment.version_id, Assignment.assessor_id).where(Assignment.version_id.in_(ids))
+    ):
+        assigned[version_id].add(assessor_id)
+    states: dict[int, list[str]] = defaultdict(list)
+    own: dict[int, str] = {}
+    for version_id, assessor_id, status in db.execute(
+        select(Assessment.version_id, Assessment.assessor_id, Assessment.status).where(
+            Assessment.version_id.in_(ids)
+        )
+    ):
+        states[version_id].append(
+            rules.SUBMITTED if status == AssessmentStatus.COMPLETED else rules.DRAFT
+        )
+        if assessor_id == viewer.id:
+            own[version_id] = status
+    signed_off = set(
+        db.scalars(
+            select(Consolidation.version_id).where(
+                Consolidation.version_id.in_(ids), Consolidation.signed_off_at.is_not(None)
+            )
+        )
+    )
+    decided = {
+        version_id: status
+        for version_id, status in db.execute(
+            select(EligibilityDecision.version_id, EligibilityDecision.status).where(
+                EligibilityDecision.version_id.in_(ids)
+            )
+        )
+    }
+    rows = []
+    for vid in ids:
+        progress = rules.progress_of(
+            states[vid],
+            consolidated=vid in signed_off,
+            decided=vid in decided,
+            required=REQUIRED_ASSESSMENTS,
+        )
+        mine = viewer.id in assigned[vid]
+        rows.append(
+            WorkRow(
+                progress=progress,
+                gap=max(0, REQUIRED_ASSESSMENTS - len(assigned[vid])),
+                awaits_viewer=awaits(mine, own.get(vid), progress),
+                decision_pending=decided.get(vid) == DecisionStatus.PENDING,
             )
         )
     return rows

@@ -29,6 +29,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from geo.reference import exclusion_list
 from portal import db
 from portal.access import Permission, current_user_model, requires
 from portal.applications import uploads
@@ -51,7 +52,7 @@ from portal.assessment.forms import (
 )
 from portal.calls import exports
 from portal.errors import AssessmentError, message, redirect_on_error
-from portal.extent import Extent, extent_map
+from portal.extent import Extent, extent_map, reference_names
 from portal.forms import ConfirmForm, options
 from portal.i18n import FIELD_LABELS, N_, SECTOR_LABELS
 from portal.models import (
@@ -61,7 +62,6 @@ from portal.models import (
     Attachment,
     Call,
     CallStatus,
-    ExclusionList,
     Municipality,
     Region,
     User,
@@ -312,19 +312,17 @@ def _extent_context(version: ApplicationVersion) -> dict[str, Any]:
     session = db.session()
     call = version.application.call
     extent = Extent.parse(version.content.get("requested_extent"))
-    regions = {r.code: r.name for r in session.scalars(select(Region))}
-    munis = {m.code: m.name for m in session.scalars(select(Municipality))}
-    exclusion = session.scalar(
-        select(ExclusionList).where(ExclusionList.name == call.exclusion_list)
-    )
-    excluded = {e.municipality_code for e in exclusion.entries} if exclusion else set()
+    names = reference_names()
+    excluded = set(exclusion_list(call.exclusion_list).codes)
     requested_all = set(extent.resolve(call.exclusion_list)) if not extent.is_empty else set()
     touched_excluded = sorted(
-        (munis.get(code, code) for code in excluded if _extent_touches(extent, code, session)),
+        names.municipalities.get(code, code)
+        for code in excluded
+        if _extent_touches(extent, code, names.region_of)
     )
     covered = services.requested_covered(session, version)
     return {
-        "extent_words": extent.describe(regions, munis),
+        "extent_words": extent.describe(names.regions, names.municipalities),
         "extent_svg": extent_map(
             extent,
             call.exclusion_list,
@@ -337,14 +335,13 @@ def _extent_context(version: ApplicationVersion) -> dict[str, Any]:
     }
 
 
-def _extent_touches(extent: Extent, code: str, session: Any) -> bool:
+def _extent_touches(extent: Extent, code: str, region_of: dict[str, str]) -> bool:
     """Does the requested extent (before the exclusion list) include this municipality?"""
     if extent.kind == "national":
         return True
     if code in extent.municipalities:
         return True
-    muni = session.get(Municipality, code)
-    return muni is not None and muni.region_code in extent.regions
+    return region_of.get(code) in extent.regions
 
 
 def _read_context(version: ApplicationVersion, request_form: RequestForm) -> dict[str, Any]:

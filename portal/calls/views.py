@@ -312,13 +312,12 @@ def read_version(app_id: int, number: int) -> str:
     if found is None:
         abort(404)
     extent = Extent.parse(found.content["requested_extent"])
-    session = db.session()
     return render_template(
         "applications/version.html",
         app=application,
         version=found,
         criteria=application.call.criteria_set.criteria,
-        extent_words=receipts.extent_words(session, extent.entries()),
+        extent_words=receipts.extent_words(extent.entries()),
         effective_words=receipts.effective_extent_words(
             application.call.exclusion_list, extent.entries()
         ),

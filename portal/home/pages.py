@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from portal.applications import services as applications
 from portal.assessment import services as assessment
 from portal.assessment.rules import Progress
-from portal.assessment.services import OverviewRow
+from portal.assessment.services import WorkRow
 from portal.calls import services as calls
 from portal.dialogue import services as dialogue
 from portal.i18n import N_
@@ -124,19 +124,19 @@ def _inflow_tasks(db: Session) -> list[Task]:
     return tasks
 
 
-def _assessment_rows(db: Session, user: User) -> list[tuple[Call, list[OverviewRow]]]:
-    """Each call with applications to assess, with the user's overview rows of it."""
+def _assessment_rows(db: Session, user: User) -> list[tuple[Call, list[WorkRow]]]:
+    """Each call with applications to assess, with where each stands for the user."""
     calls = db.scalars(select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.id))
     found = []
     for call in calls:
         versions = assessment.assessable_versions(db, call)
         if versions:
-            found.append((call, assessment.overview(db, call, user, versions)))
+            found.append((call, assessment.workload(db, call, user, versions)))
     return found
 
 
 def _assessor(
-    db: Session, user: User, overviews: list[tuple[Call, list[OverviewRow]]] | None = None
+    db: Session, user: User, overviews: list[tuple[Call, list[WorkRow]]] | None = None
 ) -> list[Task]:
     tasks = []
     for call, rows in _assessment_rows(db, user) if overviews is None else overviews:
@@ -180,7 +180,7 @@ def _lead(db: Session, user: User) -> list[Task]:
         gaps = sum(1 for r in rows if r.gap)
         ready = sum(1 for r in rows if r.progress == Progress.SUBMITTED)
         consolidated = sum(1 for r in rows if r.progress == Progress.CONSOLIDATED)
-        pending = sum(1 for r in rows if r.decision is not None and r.decision.status == "pending")
+        pending = sum(1 for r in rows if r.decision_pending)
         if gaps:
             tasks.append(
                 Task(

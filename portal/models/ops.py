@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -26,6 +27,8 @@ class AuditEvent(Base):
     __table_args__ = (
         UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),
         CheckConstraint("length(hash) = 64", name="hash_is_sha256"),
+        # "The last time this happened to this object" (hand-overs, receipts mailed, letters).
+        Index("ix_audit_events_object", "object_type", "object_id", "action"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

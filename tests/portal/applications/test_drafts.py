@@ -472,3 +472,28 @@ def test_drafter_submit_page_offers_the_hand_over(client, db, call, drafter) -> 
     page = client.get(f"/ansoegning/{application.id}/indsend").get_data(as_text=True)
     assert "Giv besked" not in page
     assert f'action="/ansoegning/{application.id}/til-underskrift"' in page
+
+
+def test_the_kept_extent_block_follows_each_fund_its_choice_and_language(
+    app, client, db, call, drafter, make_user
+) -> None:
+    """The checkboxes are rendered once per exclusion list, language and choice: two a-kasser
+    with different choices, an English page and an error each get their own."""
+    complete_application(db, call, drafter)  # HK: Region Hovedstaden
+    threef = make_user(Role.DRAFTER, "3F")
+    other = complete_application(db, call, threef)
+    other.requested_extent = ["101", "147"]
+    db.commit()
+
+    login(client, drafter.email)
+    hk_page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
+    assert 'id="region-1084" checked' in hk_page and 'id="muni-101" checked' not in hk_page
+    client = app.test_client()
+    login(client, threef.email)
+    threef_page = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
+    assert 'id="muni-101" checked' in threef_page and 'id="muni-147" checked' in threef_page
+    assert 'id="region-1084" checked' not in threef_page
+    client.post("/sprog", data={"lang": "en", "next": "/", "csrf_token": csrf_token(threef_page)})
+    english = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
+    assert "Municipalities (for" in english and "Kommuner (ved" not in english
+    assert 'id="muni-101" checked' in english

@@ -1117,3 +1117,47 @@ def test_an_approved_frikommune_is_named_as_excluded(db: Session, trin2: Trin2) 
     problems = services.decision_problems(db, t.hk_version, _decision(t, [frikommune]), True)
 
     assert problems["approved"] == rules.EXTENT_EXCLUDED
+
+
+# --- the start pages' narrow view ----------------------------------------------------------------
+
+
+def test_workload_agrees_with_the_overview_in_every_state(db: Session, trin2: Trin2) -> None:
+    t = trin2
+
+    def agree() -> None:
+        versions = services.assessable_versions(db, t.call)
+        for viewer in (t.lead, t.sara, t.soeren):
+            wide = services.overview(db, t.call, viewer, versions)
+            narrow = services.workload(db, t.call, viewer, versions)
+            assert [
+                (
+                    r.progress,
+                    r.gap,
+                    r.awaits_viewer,
+                    r.decision is not None and r.decision.status == "pending",
+                )
+                for r in wide
+            ] == [(r.progress, r.gap, r.awaits_viewer, r.decision_pending) for r in narrow]
+
+    agree()  # nothing assigned
+    services.add_assignment(db, t.lead, t.hk_version, t.sara)
+    db.commit()
+    agree()  # one assessor short, waiting for Sara
+    services.add_assignment(db, t.lead, t.hk_version, t.soeren)
+    services.declare(db, t.sara, t.hk_version, False, "")
+    services.save_assessment(db, t.sara, t.hk_version, _entries(t, [3] * 6), True)
+    db.commit()
+    agree()  # Sara done, Søren not
+    _signed_off(db, t, t.threef_version)
+    national = sorted(services.requested_covered(db, t.threef_version))[:3]
+    services.decide(db, t.lead, t.threef_version, _decision(t, national))
+    db.commit()
+    agree()  # 3F decided, pending publication
+    rows = services.workload(db, t.call, t.soeren, services.assessable_versions(db, t.call))
+    assert sorted((r.progress, r.decision_pending, r.awaits_viewer) for r in rows) == sorted(
+        [(rules.Progress.DECIDED, True, False), (rules.Progress.IN_PROGRESS, False, True)]
+    )
+    services.publish(db, t.lead, t.call)
+    db.commit()
+    agree()  # published
