@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MEMO = "portal_memo"
 T = TypeVar("T")
+M = TypeVar("M")
 BEGIN_MODE = "sqlite_begin"  # execution option: "IMMEDIATE" or "DEFERRED" (the default)
 
 
@@ -132,6 +133,14 @@ def remembered(db_session: Session, key: Hashable, compute: Callable[[], T]) -> 
     if key not in memo:
         memo[key] = compute()
     return memo[key]  # type: ignore[no-any-return]
+
+
+def remembered_one(db_session: Session, model: type[M], **where: Any) -> M | None:
+    """The one row of `model` with these column values (or None), remembered as above."""
+    key = (model.__name__, *sorted(where.items()))
+    return remembered(
+        db_session, key, lambda: db_session.scalars(select(model).filter_by(**where)).first()
+    )
 
 
 def _forget(db_session: Session, *_args: Any) -> None:

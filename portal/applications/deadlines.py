@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.db import remembered
+from portal.db import remembered_one
 from portal.models import (
     Application,
     ApplicationStatus,
@@ -32,16 +31,7 @@ def deadline_for(db: Session, call: Call, organisation_id: int) -> datetime:
 
 
 def extension_for(db: Session, call_id: int, organisation_id: int) -> DeadlineExtension | None:
-    return remembered(
-        db,
-        ("extension", call_id, organisation_id),
-        lambda: db.scalar(
-            select(DeadlineExtension).where(
-                DeadlineExtension.call_id == call_id,
-                DeadlineExtension.organisation_id == organisation_id,
-            )
-        ),
-    )
+    return remembered_one(db, DeadlineExtension, call_id=call_id, organisation_id=organisation_id)
 
 
 def assessed_version(db: Session, app: Application) -> ApplicationVersion | None:

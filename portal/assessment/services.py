@@ -22,7 +22,7 @@ from portal import audit
 from portal.applications import deadlines as applications
 from portal.assessment import rules
 from portal.assessment.assign import AssignmentProblem, assign
-from portal.db import remembered
+from portal.db import remembered, remembered_one
 from portal.errors import AssessmentError
 from portal.extent import Extent
 from portal.i18n import N_
@@ -224,15 +224,7 @@ def assignments(db: Session, version_ids: Iterable[int]) -> dict[int, list[Assig
 
 
 def find_assignment(db: Session, version_id: int, assessor_id: int) -> Assignment | None:
-    return remembered(
-        db,
-        ("assignment", version_id, assessor_id),
-        lambda: db.scalar(
-            select(Assignment).where(
-                Assignment.version_id == version_id, Assignment.assessor_id == assessor_id
-            )
-        ),
-    )
+    return remembered_one(db, Assignment, version_id=version_id, assessor_id=assessor_id)
 
 
 def declarations(db: Session, version_ids: Iterable[int]) -> dict[int, list[ConflictDeclaration]]:
@@ -250,16 +242,7 @@ def declarations(db: Session, version_ids: Iterable[int]) -> dict[int, list[Conf
 
 
 def declaration_of(db: Session, version_id: int, assessor_id: int) -> ConflictDeclaration | None:
-    return remembered(
-        db,
-        ("declaration", version_id, assessor_id),
-        lambda: db.scalar(
-            select(ConflictDeclaration).where(
-                ConflictDeclaration.version_id == version_id,
-                ConflictDeclaration.assessor_id == assessor_id,
-            )
-        ),
-    )
+    return remembered_one(db, ConflictDeclaration, version_id=version_id, assessor_id=assessor_id)
 
 
 @dataclass(frozen=True)
@@ -411,15 +394,7 @@ def must_declare(db: Session, user: User, version: ApplicationVersion) -> bool:
 
 
 def own_assessment(db: Session, version_id: int, assessor_id: int) -> Assessment | None:
-    return remembered(
-        db,
-        ("own_assessment", version_id, assessor_id),
-        lambda: db.scalar(
-            select(Assessment).where(
-                Assessment.version_id == version_id, Assessment.assessor_id == assessor_id
-            )
-        ),
-    )
+    return remembered_one(db, Assessment, version_id=version_id, assessor_id=assessor_id)
 
 
 def consolidation_of(db: Session, version_id: int) -> Consolidation | None:
