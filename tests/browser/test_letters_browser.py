@@ -1,14 +1,17 @@
-"""Decision letters in Chromium: the administrator approves a letter the lead generated (the
-lead cannot), and HK's signatory finds it on the start page, reads it and opens the PDF."""
+"""From interpretation to letter in Chromium: the lead publishes the agency's interpretation of
+a criterion and a labour-market party reads it; the administrator approves a letter the lead
+generated (the lead cannot), and HK's signatory finds it on the start page, reads it and opens
+the PDF."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import select
 
 from portal.letters import services
-from portal.models import Letter, LetterStage, LetterStatus
+from portal.models import Letter, LetterStage, LetterStatus, Role
 from tests.conftest import TEST_PASSWORD
 from tests.portal.letters.arrange import arrange
 
@@ -22,14 +25,33 @@ def _login(page, base: str, email: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def test_browser_letter_from_approval_to_the_akasse(
-    app, live_server, page, db, tmp_path: Path
+def test_browser_from_interpretation_to_the_akasse_reading_its_letter(
+    app, live_server, page, db, make_user, tmp_path: Path
 ) -> None:
     world = arrange(app, db)
     services.generate(db, world.lead, world.call, LetterStage.ELIGIBILITY)
+    party = make_user(Role.LABOUR_PARTY, "ARBMARKPARTER", email="fh@test.dk")
     db.commit()
     base = live_server
     main = page.locator("main")
+    first = world.call.criteria_set.criteria[0]
+
+    # The lead writes the interpretation of the first criterion and publishes it.
+    _login(page, base, world.lead.email)
+    page.goto(f"{base}/dialog/runde/{world.call.id}")
+    page.locator(f"main a[href$='/kriterium/{first.id}/fortolkning']").click()
+    page.get_by_label("Styrelsens fortolkning").fill("Opfyldt ved samtale inden for to uger.")
+    page.get_by_label("Grænsetilfælde").fill("En plan uden tal er ikke nok.")
+    page.get_by_role("button", name="Gem som kladde").click()
+    page.get_by_role("button", name=re.compile("^Offentliggør version 1")).first.click()
+    assert "Version 1 af fortolkningen er offentliggjort" in main.inner_text()
+
+    # A labour-market party reads it before the meeting.
+    _login(page, base, party.email)
+    page.get_by_role("link", name="Styrelsens fortolkning af kriterierne").click()
+    text = main.inner_text()
+    assert "Opfyldt ved samtale inden for to uger." in text
+    assert "En plan uden tal er ikke nok." in text
 
     # The lead wrote the letters: there is no approval for them on HK's letter.
     _login(page, base, world.lead.email)
