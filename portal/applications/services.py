@@ -25,6 +25,7 @@ from portal.applications.deadlines import (
     effective_deadline,
     extension_for,
 )
+from portal.db import remembered
 from portal.errors import ApplicationError
 from portal.extent import Extent
 from portal.models import (
@@ -190,12 +191,16 @@ def _last_event(db: Session, app: Application, action: str) -> AuditEvent | None
 
 
 def live_attachments(db: Session, app: Application) -> list[Attachment]:
-    return list(
-        db.scalars(
-            select(Attachment)
-            .where(Attachment.application_id == app.id, Attachment.removed_at.is_(None))
-            .order_by(Attachment.id)
-        )
+    return remembered(
+        db,
+        ("live_attachments", app.id),
+        lambda: list(
+            db.scalars(
+                select(Attachment)
+                .where(Attachment.application_id == app.id, Attachment.removed_at.is_(None))
+                .order_by(Attachment.id)
+            )
+        ),
     )
 
 
