@@ -123,7 +123,9 @@ def _close_session(_exc: BaseException | None) -> None:
 def remembered(db_session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     """A read that a page asks for several times (an extension, an assignment): within a
     request, done once and kept on the request's session until that session writes, commits or
-    rolls back. Outside a request (command line, tests calling services) it is simply read."""
+    rolls back. Outside a request (command line, tests calling services) it is simply read.
+    Writes through another session or a raw connection are not seen: use it only for rows the
+    request's own session writes. Callers must not change what it returns."""
     if not has_request_context() or g.get("db_session") is not db_session:
         return compute()
     if db_session.new or db_session.deleted or db_session.dirty:

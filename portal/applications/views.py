@@ -442,12 +442,13 @@ def _extent_choices_html(call: Call, form: Any, choices: ExtentChoices) -> Marku
     key = (
         call.exclusion_list,
         str(get_locale()),
-        tuple(form.regions.data or ()),
-        tuple(form.municipalities.data or ()),
+        tuple(sorted(form.regions.data or ())),
+        tuple(sorted(form.municipalities.data or ())),
     )
     kept: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault("extent_blocks", {})
-    if not errors and key in kept:
-        return kept[key]
+    hit = None if errors else kept.get(key)  # one lookup: another thread may clear the dict
+    if hit is not None:
+        return hit
     html = Markup(  # noqa: S704 - an autoescaped template's output
         render_template(
             "applications/_extent_choices.html",
