@@ -26,10 +26,6 @@ def receipt_filename(version: ApplicationVersion) -> str:
     return f"kvittering-{org.short_id.lower()}-version-{version.number}.pdf"
 
 
-def extent_words(extent: list[str]) -> str:
-    return extent_in_words(extent)
-
-
 def effective_extent_words(exclusion_list: str, extent: list[str]) -> str:
     """What remains of a requested extent once the call's frikommuner are taken out (names
     from `geo`'s reference data, read once per process)."""
@@ -61,7 +57,7 @@ def receipt_draft(db: Session, version: ApplicationVersion) -> ReceiptDraft:
         content_hash=version.content_hash,
         criteria=[(c.title, content["answers"].get(str(c.id), "")) for c in criteria],
         attachments=[(a["filename"], a["pages"], a["sha256"]) for a in content["attachments"]],
-        extent_summary=extent_words(content["requested_extent"]),
+        extent_summary=extent_in_words(content["requested_extent"]),
         capacity_courses=content["capacity"]["courses"],
         staff_fte=content["capacity"]["staff_fte"],
         interviews_per_fte_week=content["capacity"]["interviews_per_fte_week"],

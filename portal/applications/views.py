@@ -42,7 +42,7 @@ from portal.assessment import notices as assessment_notices
 from portal.assessment import services as assessment
 from portal.assessment.forms import AnswerForm
 from portal.errors import ApplicationError, message, redirect_on_error
-from portal.extent import Extent, extent_map
+from portal.extent import Extent, extent_in_words, extent_map
 from portal.forms import ConfirmForm, options
 from portal.i18n import N_
 from portal.models import (
@@ -353,7 +353,7 @@ def _unit_label(unit: str, form: Any) -> str:
 def _other_version(unit: str, form: Any, theirs: Any) -> OtherVersion:
     label = _unit_label(unit, form)
     if unit == "extent":
-        shown = receipts.extent_words(theirs.extent().entries())
+        shown = extent_in_words(theirs.extent().entries())
         return OtherVersion(unit, label, shown, free_text=False)
     field = theirs[unit]
     value = field.data
@@ -411,7 +411,7 @@ def _edit_context(
         "submitted": services.submitted_unchanged(session, app) if app else None,
         "handed_over": services.pending_signature_request(session, app) if app else None,
         "handover_form": ConfirmForm(),
-        "extent_words": receipts.extent_words(extent.entries()),
+        "extent_words": extent_in_words(extent.entries()),
         "effective_words": extent.describe_effective(call.exclusion_list, choices.names),
         "extent_choices_html": _extent_choices_html(call, form, choices),
         "budget": rules.answer_budget(call.page_limit, len(call.criteria_set.criteria)),
@@ -666,7 +666,7 @@ def _extent_texts(call: Call, entries: list[str] | None) -> dict[str, str]:
     """The requested extent in words and what remains of it without the frikommuner."""
     extent = Extent.parse(entries)
     return {
-        "extent_words": receipts.extent_words(extent.entries()),
+        "extent_words": extent_in_words(extent.entries()),
         "effective_words": receipts.effective_extent_words(call.exclusion_list, extent.entries()),
     }
 
@@ -837,7 +837,7 @@ def _status_page(app: Application, forms: dict[int, AnswerForm]) -> str:
             title=_("Godkendt geografisk udstrækning"),
             legend=_("Godkendt"),
         )
-        approved_words = receipts.extent_words(extent.entries())
+        approved_words = extent_in_words(extent.entries())
     stage = assessment.fund_stage(session, app)
     return render_template(
         "applications/status.html",

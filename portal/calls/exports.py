@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.applications import deadlines, receipts, uploads
+from portal.extent import extent_in_words
 from portal.models import (
     Application,
     ApplicationStatus,
@@ -74,7 +75,7 @@ def submitted_rows(db: Session, call: Call) -> list[Row]:
                     version.number,
                     _local(version.submitted_at),
                     version.content_hash,
-                    receipts.extent_words(content["requested_extent"]),
+                    extent_in_words(content["requested_extent"]),
                     capacity["courses"],
                     capacity["staff_fte"],
                     capacity["interviews_per_fte_week"],
@@ -164,7 +165,7 @@ def dossier(db: Session, app: Application, config: Mapping[str, object]) -> byte
             "submitted_at": version.submitted_at,
             "content_hash": version.content_hash,
             "criteria": criteria,
-            "extent": receipts.extent_words(content["requested_extent"]),
+            "extent": extent_in_words(content["requested_extent"]),
             "effective_extent": receipts.effective_extent_words(
                 app.call.exclusion_list, content["requested_extent"]
             ),

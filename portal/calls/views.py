@@ -37,7 +37,7 @@ from portal.calls.forms import (
     InflowUploadForm,
 )
 from portal.errors import ApplicationError, message, redirect_on_error
-from portal.extent import Extent
+from portal.extent import Extent, extent_in_words
 from portal.forms import ConfirmForm, set_choices, utc_to_local_naive
 from portal.models import (
     Application,
@@ -317,7 +317,7 @@ def read_version(app_id: int, number: int) -> str:
         app=application,
         version=found,
         criteria=application.call.criteria_set.criteria,
-        extent_words=receipts.extent_words(extent.entries()),
+        extent_words=extent_in_words(extent.entries()),
         effective_words=receipts.effective_extent_words(
             application.call.exclusion_list, extent.entries()
         ),

@@ -6,16 +6,13 @@ from pathlib import Path
 
 import pytest
 
-SHARED_GEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geo"
+from tests.shared_data import kommuner_file
 
 
 @pytest.fixture(scope="session")
 def kommuner_path() -> Path:
     """The real DAGI municipality boundaries; skip when they are not available."""
-    path = SHARED_GEO / "kommuner.geojson"
-    if not path.is_file():
-        pytest.skip(f"boundary file not available: {path}")
-    return path
+    return kommuner_file()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
-"""The official municipality boundaries for the map tests, read where the project expects them
-(`../shared/data/geo/` next to the repository), never copied into it; what tells a map drawn on
-them from the tile map; and a count of the readings of boundary files."""
+"""For the map tests on the official boundaries (found by `tests.shared_data`): what tells a
+map drawn on them from the tile map, and a count of the readings of boundary files."""
 
 from __future__ import annotations
 
@@ -13,17 +12,8 @@ import geo.files
 from geo.boundaries import _load_cached as geo_boundary_cache
 from portal import maps
 
-ROOT = Path(__file__).resolve().parents[2]
-KOMMUNER = ROOT.parent / "shared" / "data" / "geo" / "kommuner.geojson"
 TILE_NOTE = "Hver kommune vises som en lige stor sekskant"
 FALLBACK_NOTE = "De officielle kommunegrænser kunne ikke indlæses"
-
-
-def kommuner_file() -> Path:
-    """The DAGI municipalities; the test is skipped when they are not there."""
-    if not KOMMUNER.is_file():
-        pytest.skip(f"boundary file not available: {KOMMUNER}")
-    return KOMMUNER
 
 
 def corners(svg: str, code: str) -> int:

@@ -17,8 +17,8 @@ from tests.portal.boundaries import (
     TILE_NOTE,
     corners,
     counted_reads,
-    kommuner_file,
 )
+from tests.shared_data import kommuner_file
 
 AALBORG = "851"
 

@@ -15,9 +15,9 @@ from tests.portal.boundaries import (
     TILE_NOTE,
     corners,
     counted_reads,
-    kommuner_file,
 )
 from tests.portal.proposals.arrange import pdf_text, signed_in
+from tests.shared_data import kommuner_file
 
 AALBORG = "851"
 
