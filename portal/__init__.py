@@ -23,7 +23,9 @@ def _template_folder() -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder=_template_folder())
+    from portal.templating import PortalFlask
+
+    app = PortalFlask(__name__, instance_relative_config=True, template_folder=_template_folder())
     app.config.from_object(Defaults)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
