@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal import audit
@@ -147,14 +147,19 @@ def open_session(db: Session, user: User, policy: LoginPolicy) -> str:
     return token
 
 
+# Built once: every signed-in request runs it, and building the statement and its cache key
+# costs about as much as running it. The user and their organisation are needed by nearly every
+# page, so they come in the same query.
+_SESSION_BY_TOKEN = (
+    select(UserSession)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+    .options(joinedload(UserSession.user).joinedload(User.organisation))
+)
+
+
 def load_session(db: Session, token: str, idle: timedelta) -> UserSession | None:
     """The live session for a cookie token, or None if unknown, revoked, expired or idle."""
-    row = db.scalar(
-        select(UserSession)
-        .where(UserSession.token_hash == token_hash(token))
-        # The user and their organisation are needed by nearly every page: one query.
-        .options(joinedload(UserSession.user).joinedload(User.organisation))
-    )
+    row = db.scalar(_SESSION_BY_TOKEN, {"token_hash": token_hash(token)})
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None

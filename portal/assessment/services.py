@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -22,7 +22,7 @@ from portal import audit
 from portal.applications import deadlines as applications
 from portal.assessment import rules
 from portal.assessment.assign import AssignmentProblem, assign
-from portal.db import remembered, remembered_one
+from portal.db import remembered
 from portal.errors import AssessmentError
 from portal.extent import Extent
 from portal.i18n import N_
@@ -211,9 +211,29 @@ def _require_lead(user: User) -> None:
 # --- assignment --------------------------------------------------------------------------------
 
 
+_PerVersion = TypeVar("_PerVersion", Assignment, ConflictDeclaration, Assessment)
+
+
+def _of_version(db: Session, model: type[_PerVersion], version_id: int) -> list[_PerVersion]:
+    """Every row of `model` for one version in id order; a page asks several questions of the
+    same few rows (is the viewer assigned, who is, has the viewer declared), so the rows are
+    read once per request (`remembered`)."""
+    return remembered(
+        db,
+        (model.__name__, "of version", version_id),
+        lambda: list(
+            db.scalars(
+                select(model).where(model.version_id == version_id).order_by(model.id)  # type: ignore[attr-defined]
+            )
+        ),
+    )
+
+
 def assignments(db: Session, version_ids: Iterable[int]) -> dict[int, list[Assignment]]:
     ids = list(version_ids)
     result: dict[int, list[Assignment]] = {vid: [] for vid in ids}
+    if len(ids) == 1:
+        return {ids[0]: list(_of_version(db, Assignment, ids[0]))}
     if not ids:
         return result
     for row in db.scalars(
@@ -224,12 +244,15 @@ def assignments(db: Session, version_ids: Iterable[int]) -> dict[int, list[Assig
 
 
 def find_assignment(db: Session, version_id: int, assessor_id: int) -> Assignment | None:
-    return remembered_one(db, Assignment, version_id=version_id, assessor_id=assessor_id)
+    rows = _of_version(db, Assignment, version_id)
+    return next((a for a in rows if a.assessor_id == assessor_id), None)
 
 
 def declarations(db: Session, version_ids: Iterable[int]) -> dict[int, list[ConflictDeclaration]]:
     ids = list(version_ids)
     result: dict[int, list[ConflictDeclaration]] = {vid: [] for vid in ids}
+    if len(ids) == 1:
+        return {ids[0]: list(_of_version(db, ConflictDeclaration, ids[0]))}
     if not ids:
         return result
     for row in db.scalars(
@@ -242,7 +265,8 @@ def declarations(db: Session, version_ids: Iterable[int]) -> dict[int, list[Conf
 
 
 def declaration_of(db: Session, version_id: int, assessor_id: int) -> ConflictDeclaration | None:
-    return remembered_one(db, ConflictDeclaration, version_id=version_id, assessor_id=assessor_id)
+    rows = _of_version(db, ConflictDeclaration, version_id)
+    return next((d for d in rows if d.assessor_id == assessor_id), None)
 
 
 @dataclass(frozen=True)
@@ -394,7 +418,8 @@ def must_declare(db: Session, user: User, version: ApplicationVersion) -> bool:
 
 
 def own_assessment(db: Session, version_id: int, assessor_id: int) -> Assessment | None:
-    return remembered_one(db, Assessment, version_id=version_id, assessor_id=assessor_id)
+    rows = _of_version(db, Assessment, version_id)
+    return next((a for a in rows if a.assessor_id == assessor_id), None)
 
 
 def consolidation_of(db: Session, version_id: int) -> Consolidation | None:
@@ -402,16 +427,8 @@ def consolidation_of(db: Session, version_id: int) -> Consolidation | None:
 
 
 def submitted_assessments(db: Session, version_id: int) -> list[Assessment]:
-    return list(
-        db.scalars(
-            select(Assessment)
-            .where(
-                Assessment.version_id == version_id,
-                Assessment.status == AssessmentStatus.COMPLETED,
-            )
-            .order_by(Assessment.id)
-        )
-    )
+    rows = _of_version(db, Assessment, version_id)
+    return [a for a in rows if a.status == AssessmentStatus.COMPLETED]
 
 
 def may_see_others(db: Session, viewer: User, version_id: int) -> bool:

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, true, update
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -468,13 +468,18 @@ def add_comment(
     return comment
 
 
-def comments_for(db: Session, call: Call, viewer: User) -> list[PartyComment]:
-    """The agency reads every party's comments; a party its own; nobody else any."""
-    query = select(PartyComment).where(PartyComment.call_id == call.id)
+def _readable_comments(viewer: User) -> ColumnElement[bool] | None:
+    """The agency reads every party's comments; a party its own; nobody else any (None)."""
     if viewer.role == Role.LABOUR_PARTY:
-        query = query.where(PartyComment.party == party_of(viewer))
-    elif not is_agency(viewer):
+        return PartyComment.party == party_of(viewer)
+    return true() if is_agency(viewer) else None
+
+
+def comments_for(db: Session, call: Call, viewer: User) -> list[PartyComment]:
+    readable = _readable_comments(viewer)
+    if readable is None:
         return []
+    query = select(PartyComment).where(PartyComment.call_id == call.id, readable)
     return list(db.scalars(query.order_by(PartyComment.created_at, PartyComment.id)))
 
 
@@ -542,14 +547,67 @@ class Standing:
 
 
 def standing(db: Session, call: Call, viewer: User) -> Standing:
-    by_criterion = versions(db, call)
-    return Standing(
-        criteria=len(by_criterion),
-        published=sum(1 for rows in by_criterion.values() if any(r.is_published for r in rows)),
-        drafts=sum(1 for rows in by_criterion.values() if rows and not rows[-1].is_published),
-        meeting=meeting_of(db, call),
-        comments=len(comments_for(db, call, viewer)),
-    )
+    return standings(db, [call], viewer)[call.id]
+
+
+def standings(db: Session, calls: Sequence[Call], viewer: User) -> dict[int, Standing]:
+    """Call id -> its standing, for several calls from four narrow queries (no texts read),
+    whatever the number of calls."""
+    ids = [call.id for call in calls]
+    if not ids:
+        return {}
+    criteria: dict[int, int] = {
+        call_id: count
+        for call_id, count in db.execute(
+            select(Call.id, func.count(Criterion.id))
+            .join(Criterion, Criterion.criteria_set_id == Call.criteria_set_id)
+            .where(Call.id.in_(ids))
+            .group_by(Call.id)
+        )
+    }
+    latest_published: dict[tuple[int, int], bool] = {}  # (call, criterion), newest version
+    ever_published: set[tuple[int, int]] = set()
+    for call_id, criterion_id, published_at in db.execute(
+        select(
+            CriterionInterpretation.call_id,
+            CriterionInterpretation.criterion_id,
+            CriterionInterpretation.published_at,
+        )
+        .where(CriterionInterpretation.call_id.in_(ids))
+        .order_by(CriterionInterpretation.version)
+    ):
+        latest_published[(call_id, criterion_id)] = published_at is not None
+        if published_at is not None:
+            ever_published.add((call_id, criterion_id))
+    meetings = {
+        m.call_id: m
+        for m in db.scalars(select(DialogueMeeting).where(DialogueMeeting.call_id.in_(ids)))
+    }
+    readable = _readable_comments(viewer)
+    comments: dict[int, int] = {}
+    if readable is not None:
+        comments = {
+            call_id: count
+            for call_id, count in db.execute(
+                select(PartyComment.call_id, func.count(PartyComment.id))
+                .where(PartyComment.call_id.in_(ids), readable)
+                .group_by(PartyComment.call_id)
+            )
+        }
+    return {
+        call.id: Standing(
+            criteria=criteria.get(call.id, 0),
+            published=sum(1 for key in ever_published if key[0] == call.id),
+            drafts=sum(
+                1
+                for key, published in latest_published.items()
+                if key[0] == call.id and not published
+            ),
+            meeting=meetings.get(call.id),
+            comments=comments.get(call.id, 0),
+        )
+        for call in calls
+    }
 
 
 def calls_with_dialogue(db: Session) -> list[Call]:

@@ -49,9 +49,9 @@ def _criterion_or_404(call: Call, criterion_id: int) -> Criterion:
 def index() -> str:
     session = db.session()
     calls = services.calls_with_dialogue(session)
+    standings = services.standings(session, calls, _me())
     return render_template(
-        "dialogue/index.html",
-        calls=[(call, services.standing(session, call, _me())) for call in calls],
+        "dialogue/index.html", calls=[(call, standings[call.id]) for call in calls]
     )
 
 

@@ -349,8 +349,10 @@ def _labour(db: Session, user: User) -> list[Task]:
     """Per call with published material: the meeting, the interpretations, the packet and
     the party's own comments; each card leads to the page that holds it."""
     tasks = []
-    for call in dialogue.calls_with_dialogue(db):
-        standing = dialogue.standing(db, call, user)
+    calls = dialogue.calls_with_dialogue(db)
+    standings = dialogue.standings(db, calls, user)
+    for call in calls:
+        standing = standings[call.id]
         if not standing.published and standing.meeting is None:
             continue
         args: dict[str, object] = {"call_id": call.id}
@@ -418,8 +420,10 @@ def _meeting_words(meeting: DialogueMeeting | None) -> str:
 def _interpretation_tasks(db: Session, user: User) -> list[Task]:
     """The lead's register per call: drafts to publish, criteria still without one."""
     tasks = []
-    for call in dialogue.calls_with_dialogue(db):
-        standing = dialogue.standing(db, call, user)
+    calls = dialogue.calls_with_dialogue(db)
+    standings = dialogue.standings(db, calls, user)
+    for call in calls:
+        standing = standings[call.id]
         tasks.append(
             Task(
                 _("Fortolkninger og dialogmøde"),

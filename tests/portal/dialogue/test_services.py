@@ -475,3 +475,48 @@ def test_a_comment_needs_text_a_labour_party_and_an_open_meeting(db: Session, wo
     db.rollback()
     assert _count(db, PartyComment) == 0
     assert _events(db, "dialogue.comment_added") == 0
+
+
+def test_standings_of_several_calls_agree_with_the_register_and_the_comments(
+    db: Session, world: World
+) -> None:
+    """`standings` counts with narrow queries for all calls at once; it must say what the
+    register and the comments each viewer reads say, call by call."""
+    from tests.portal.helpers import open_call
+
+    other = open_call(db)
+    first, second, third = world.criteria[:3]
+    _published(db, world, first.position, "Første version.")
+    services.save_interpretation(
+        db, world.t.lead, world.t.call, first, InterpretationData("Ændret.", change_note="Ny.")
+    )
+    _published(db, world, second.position, "Kun offentliggjort.")
+    services.save_interpretation(
+        db, world.t.lead, world.t.call, third, InterpretationData("Kun kladde.")
+    )
+    _meeting(db, world, utcnow() + timedelta(days=2))
+    services.add_comment(db, world.fh, world.t.call, CommentData("FH."))
+    services.add_comment(db, world.fh, world.t.call, CommentData("FH igen."))
+    services.add_comment(db, world.da, world.t.call, CommentData("DA."))
+    db.commit()
+    calls = [world.t.call, other]
+    for viewer in (world.t.lead, world.fh, world.da, world.t.hk):
+        found = services.standings(db, calls, viewer)
+        for call in calls:
+            register = services.versions(db, call)
+            expected = (
+                len(register),
+                sum(1 for rows in register.values() if any(r.is_published for r in rows)),
+                sum(1 for rows in register.values() if rows and not rows[-1].is_published),
+                services.meeting_of(db, call),
+                len(services.comments_for(db, call, viewer)),
+            )
+            got = found[call.id]
+            assert (got.criteria, got.published, got.drafts, got.meeting, got.comments) == expected
+    lead = services.standings(db, calls, world.t.lead)
+    assert (lead[world.t.call.id].published, lead[world.t.call.id].drafts) == (2, 2)
+    assert [
+        services.standings(db, calls, v)[world.t.call.id].comments
+        for v in (world.t.lead, world.fh, world.da, world.t.hk)
+    ] == [3, 2, 1, 0]
+    assert lead[other.id].meeting is None and lead[world.t.call.id].meeting is not None
