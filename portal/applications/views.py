@@ -844,7 +844,8 @@ def _status_page(app: Application, forms: dict[int, AnswerForm]) -> str:
         app=app,
         stage=stage,
         stage_labels=STAGE_LABELS,
-        stages=list(STAGE_LABELS),
+        # The step of a question exists in the a-kasse's case only once the agency asked one.
+        stages=[k for k in STAGE_LABELS if k != assessment.INFORMATION_REQUESTED or requests],
         decision=decision,
         approved_svg=approved_svg,
         approved_words=approved_words,

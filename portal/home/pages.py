@@ -223,7 +223,8 @@ def _lead(db: Session, user: User) -> list[Task]:
 
 def _fund(db: Session, user: User) -> list[Task]:
     tasks = []
-    for call in _open_calls(db):
+    open_calls = _open_calls(db)
+    for call in open_calls:
         app = db.scalar(
             select(Application).where(
                 Application.call_id == call.id, Application.organisation_id == user.organisation_id
@@ -255,10 +256,16 @@ def _fund(db: Session, user: User) -> list[Task]:
             Task(_("Ingen åbne ansøgningsrunder"), _("Der er ingen åben ansøgningsrunde lige nu."))
         )
     if user.role == Role.DRAFTER:
+        writable = any(applications.is_open_for(db, c, user.organisation_id) for c in open_calls)
         tasks.append(
             Task(
                 _("Din rolle"),
-                _("Du kan skrive i udkastet; kun den tegningsberettigede kan indsende."),
+                _("Du kan skrive i udkastet; kun den tegningsberettigede kan indsende.")
+                if writable
+                else _(
+                    "Ingen ansøgningsfrist er åben for jer nu, så udkastet kan ikke ændres; "
+                    "kun den tegningsberettigede kan indsende."
+                ),
             )
         )
     return tasks

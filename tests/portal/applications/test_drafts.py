@@ -497,3 +497,17 @@ def test_the_kept_extent_block_follows_each_fund_its_choice_and_language(
     english = client.get(f"/ansoegning/runde/{call.id}").get_data(as_text=True)
     assert "Municipalities (for" in english and "Kommuner (ved" not in english
     assert 'id="muni-101" checked' in english
+
+
+def test_the_drafters_start_page_says_whether_the_draft_can_still_be_changed(
+    client: FlaskClient, db: Session, call, drafter
+) -> None:
+    from tests.portal.assessment.conftest import close_deadline
+
+    login(client, drafter.email)
+    page = html.unescape(client.get("/").get_data(as_text=True))
+    assert "Du kan skrive i udkastet; kun den tegningsberettigede kan indsende." in page
+    close_deadline(db, call)
+    page = html.unescape(client.get("/").get_data(as_text=True))
+    assert "Du kan skrive i udkastet" not in page
+    assert "Ingen ansøgningsfrist er åben for jer nu, så udkastet kan ikke ændres" in page

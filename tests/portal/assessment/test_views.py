@@ -745,6 +745,7 @@ def test_information_request_is_mailed_and_answered_by_the_signatory_only(
     assert "Svaret er sendt til styrelsen og lagt ved ansøgningen som tillæg." in page
     assert "Vi ansætter to konsulenter mere." in page
     assert "Under vurdering <strong>(her er sagen nu)</strong>" in page
+    assert '<li class="">Oplysninger efterspurgt</li>' in page  # answered: still a step taken
     db.expire_all()
     answered = db.get(InformationRequest, asked.id)
     assert answered.answer == "Vi ansætter to konsulenter mere."
@@ -939,3 +940,11 @@ def test_start_page_of_the_signatory_links_to_the_status_page(client, t) -> None
     status = _text(client.get(f"/ansoegning/{app_id}/status"))
     assert "Modtaget <strong>(her er sagen nu)</strong>" in status
     assert "Spørgsmål fra styrelsen" not in status
+    # No question was asked, so the case has no such step.
+    assert "Oplysninger efterspurgt" not in status
+    steps = re.findall(r"<li[^>]*>([^<(]+)", status.split('class="stage-list"')[1])
+    assert [s.strip() for s in steps[:3]] == [
+        "Modtaget",
+        "Under vurdering",
+        "Afgjort",
+    ]
