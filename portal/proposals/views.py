@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -33,6 +34,7 @@ from portal.maps import map_geometry, map_words
 from portal.models import (
     Call,
     CallStatus,
+    MeetingPresentation,
     Role,
     RunKind,
     RunStatus,
@@ -465,14 +467,29 @@ def present(proposal_id: int) -> ResponseReturnValue:
     return redirect(url_for(".proposal", proposal_id=found.id))
 
 
+def _shown_key(shown: MeetingPresentation | None) -> str:
+    """What the meeting view shows, as a key that changes with every presentation (also when
+    the same proposal is presented again)."""
+    return "" if shown is None else f"{shown.proposal_id}@{shown.presented_at.isoformat()}"
+
+
 @bp.route("/runde/<int:call_id>/moede")
 @requires(Permission.REVIEW_SELECTION)
 def meeting(call_id: int) -> str:
     call = call_or_404(call_id)
     shown = services.presented(db.session(), call.id)
     context = _proposal_context(_proposal_or_404(shown.proposal_id)) if shown else {}
-    context.update(call=call, shown=shown)
+    context.update(call=call, shown=shown, shown_key=_shown_key(shown))
     return render_template("proposals/meeting.html", **context)
+
+
+@bp.route("/runde/<int:call_id>/moede/tilstand")
+@requires(Permission.REVIEW_SELECTION)
+def meeting_state(call_id: int) -> ResponseReturnValue:
+    """What the meeting view should show now. The page asks every few seconds and fetches
+    itself again only when this changes, instead of reloading the whole page on a timer."""
+    call = call_or_404(call_id)
+    return jsonify(shown=_shown_key(services.presented(db.session(), call.id)))
 
 
 # --- the decision ------------------------------------------------------------------------------

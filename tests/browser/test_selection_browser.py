@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from portal.models import RunKind, SelectionProposal, SelectionRun
 from tests.conftest import TEST_PASSWORD
 from tests.portal.proposals.arrange import arrange_trin3, pdf_text, selected_ids, squeezed
+from tests.portal.proposals.conftest import computed_run
 from tests.portal.proposals.worker import Worker, running_worker
 
 PROPOSAL_URL = re.compile(r"/udvaelgelse/forslag/(\d+)$")
@@ -127,3 +129,44 @@ def test_browser_run_meeting_what_if_and_decision(
     for fund in selected_ids(what_if):
         assert squeezed(names[fund]) in squeezed(text), fund
     assert squeezed(names[locked]) in squeezed(text)
+
+
+def test_browser_meeting_view_follows_a_new_presentation_without_reloading(
+    app, live_server, page, browser, db
+) -> None:
+    """The meeting view swaps in what the lead presents within seconds, without reloading the
+    page (a reload every few seconds moved a screen reader's place); a member can stop and
+    resume following."""
+    trin3 = arrange_trin3(app, db)
+    run = computed_run(db, trin3, alternatives=1)
+    best, alternative = run.proposals[0], run.proposals[1]
+    base = live_server
+    lead = browser.new_context().new_page()
+
+    def present(proposal: SelectionProposal) -> None:
+        lead.goto(f"{base}/udvaelgelse/forslag/{proposal.id}")
+        lead.get_by_role("button", name="Præsentér dette forslag på mødet").click()
+        assert "Forslaget vises nu på deltagernes skærme" in lead.locator("main").inner_text()
+
+    _login(lead, base, trin3.lead.email)
+    present(best)
+    _login(page, base, trin3.member_b.email)
+    page.goto(f"{base}/udvaelgelse/runde/{trin3.call.id}/moede")
+    shown = page.locator("#meeting-shown")
+    expect(shown).to_contain_text(f"Forslag fra beregning {run.id}")
+    page.evaluate("window.sameDocument = true")
+
+    present(alternative)
+    expect(shown).to_contain_text(f"Alternativ 1 fra beregning {run.id}", timeout=15_000)
+    expect(page.locator("#meeting-live")).to_have_text("Et andet forslag præsenteres nu.")
+    assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
+    assert page.locator("figure.extent-map svg").count() == 1
+
+    # Stopped, the view keeps what it shows; resumed, it catches up.
+    page.get_by_role("button", name="Stop med at følge præsentationen").click()
+    present(best)
+    page.wait_for_timeout(7_000)
+    expect(shown).to_contain_text(f"Alternativ 1 fra beregning {run.id}")
+    page.get_by_role("button", name="Følg præsentationen igen").click()
+    expect(shown).to_contain_text(f"Forslag fra beregning {run.id}", timeout=15_000)
+    assert page.evaluate("window.sameDocument === true")

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import RunKind, RunStatus, SelectionRun, User, utcnow
+from portal.models import Role, RunKind, RunStatus, SelectionRun, User, utcnow
 from portal.proposals import jobs, services
 from portal.proposals.problem import Targets
 from tests.portal.proposals.arrange import (
@@ -384,12 +384,18 @@ def test_notes_and_positions_through_the_page(app, db, trin3, base_run) -> None:
 # --- the meeting, the decision and the PDFs ----------------------------------------------------
 
 
-def test_the_meeting_page_follows_the_presented_proposal(app, db, trin3, full_run) -> None:
+def test_the_meeting_page_follows_the_presented_proposal(
+    app, db, trin3, full_run, make_user
+) -> None:
     meeting = f"/udvaelgelse/runde/{trin3.call.id}/moede"
     member = signed_in(app, trin3.member_b)
     html = _html(member, meeting)
     assert "Intet forslag præsenteres endnu." in html
-    assert '<meta http-equiv="refresh" content="5">' in html
+    # The page does not reload itself on a timer: its script asks the state URL instead.
+    assert 'http-equiv="refresh"' not in html
+    state_url = f"{meeting}/tilstand"
+    assert f'data-state-url="{state_url}" data-shown=""' in html
+    assert member.get(state_url).get_json() == {"shown": ""}
 
     lead = signed_in(app, trin3.lead)
     best = full_run.proposals[0]
@@ -399,6 +405,9 @@ def test_the_meeting_page_follows_the_presented_proposal(app, db, trin3, full_ru
     assert "Dette forslag vises nu på mødet." in _html(lead, url)
 
     html = _html(member, meeting)
+    first = member.get(state_url).get_json()["shown"]
+    assert first.startswith(f"{best.id}@")
+    assert f'data-shown="{first}"' in html
     assert f"Forslag fra beregning {full_run.id}" in html
     assert f'href="/udvaelgelse/forslag/{best.id}"' in html
     assert ", ".join(selected_ids(full_run)) in html
@@ -410,6 +419,16 @@ def test_the_meeting_page_follows_the_presented_proposal(app, db, trin3, full_ru
     html = _html(member, meeting)
     assert f"Alternativ 1 fra beregning {full_run.id}" in html
     assert ", ".join(selected_ids(full_run, rank=2)) in html
+    assert member.get(state_url).get_json()["shown"].startswith(f"{second.id}@")
+    # Presenting the first proposal again is a change the page must notice too.
+    lead.post(f"{url}/praesenter", data={"csrf_token": token(lead, url)})
+    again = member.get(state_url).get_json()["shown"]
+    assert again.startswith(f"{best.id}@") and again != first
+    # Only those who may follow the meeting learn what it shows.
+    fund = signed_in(app, make_user(Role.SIGNATORY, "HK"))
+    refused = fund.get(state_url)
+    assert refused.status_code == 403 and refused.get_json() is None
+    assert app.test_client().get(state_url).status_code == 302
 
 
 def test_the_decision_through_the_page_and_its_pdf(app, db, trin3, full_run) -> None:
