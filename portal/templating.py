@@ -5,8 +5,12 @@ Flask-Babel translates at render time: each `{{ _("Vurdering") }}` goes through 
 wrappers, Flask-Babel's context lookups and the catalog, about 10 µs a string, and a page has a
 few hundred. The templates use about 1,200 literal message ids and few others, so `PortalFlask`
 keeps one overlay of the Jinja environment per language whose lexer replaces `_("literal")`
-with its translation, marked safe exactly as Jinja's newstyle gettext marks it. Calls with a
-variable, placeholders or a count (`ngettext`) still go through Flask-Babel at render time.
+with its translation passed through the `portal_translation` filter, which marks it safe under
+autoescape exactly as Jinja's newstyle gettext does, deciding at render time (so inside an
+`{% autoescape %}` block too, and never folded into a constant that would then be escaped).
+Calls with a variable, placeholders or a count (`ngettext`) still go through Flask-Babel at
+render time. A language's environment copies the base environment's settings (loader,
+`auto_reload`, …) when it is first made; filters and globals stay shared.
 """
 
 from __future__ import annotations
@@ -17,11 +21,25 @@ from typing import Any, cast
 from flask import Flask, has_app_context
 from flask.templating import Environment
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 # Jinja's default: how many compiled templates each language keeps.
 TEMPLATE_CACHE_SIZE = 400
+
+
+FILTER = "portal_translation"
+
+
+@pass_context
+def translation(context: Context, text: str) -> str:
+    """What Jinja's newstyle gettext returns for a message without variables: Markup under
+    autoescape, the text otherwise. It takes the context so that Jinja never evaluates it at
+    compile time (a constant `~` join would then turn the Markup into an escaped string)."""
+    return Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704 - a translation
 
 
 class LiteralTranslations(Extension):
@@ -30,16 +48,18 @@ class LiteralTranslations(Extension):
     Only the exact tokens `_ ( string )` are replaced (not `x._(…)`); a translation that is not
     a valid format string is left for the render-time call, which then fails as before."""
 
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        environment.filters[FILTER] = translation
+
     def filter_stream(self, stream: TokenStream) -> Iterable[Token]:
         translations = getattr(self.environment, "portal_translations", None)
         if translations is None:
             return stream
-        autoescape = self.environment.autoescape
-        escaped = bool(autoescape(stream.name) if callable(autoescape) else autoescape)
-        return _folded(list(stream), translations, escaped)
+        return _folded(list(stream), translations)
 
 
-def _folded(tokens: list[Token], translations: Any, escaped: bool) -> Iterator[Token]:
+def _folded(tokens: list[Token], translations: Any) -> Iterator[Token]:
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -51,11 +71,8 @@ def _folded(tokens: list[Token], translations: Any, escaped: bool) -> Iterator[T
         line = token.lineno
         yield Token(line, "lparen", "(")
         yield Token(line, "string", text)
-        if escaped:
-            # Jinja's newstyle gettext returns Markup under autoescape: the translation is
-            # written as it stands, like `|safe`.
-            yield Token(line, "pipe", "|")
-            yield Token(line, "name", "safe")
+        yield Token(line, "pipe", "|")
+        yield Token(line, "name", FILTER)
         yield Token(line, "rparen", ")")
         i += 4
 

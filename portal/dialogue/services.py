@@ -551,20 +551,19 @@ def standing(db: Session, call: Call, viewer: User) -> Standing:
 
 
 def standings(db: Session, calls: Sequence[Call], viewer: User) -> dict[int, Standing]:
-    """Call id -> its standing, for several calls from four narrow queries (no texts read),
-    whatever the number of calls."""
+    """Call id -> its standing (as `versions`, `meeting_of` and `comments_for` give it), for
+    several calls from four narrow queries that read no texts, whatever the number of calls."""
     ids = [call.id for call in calls]
     if not ids:
         return {}
-    criteria: dict[int, int] = {
-        call_id: count
-        for call_id, count in db.execute(
-            select(Call.id, func.count(Criterion.id))
-            .join(Criterion, Criterion.criteria_set_id == Call.criteria_set_id)
-            .where(Call.id.in_(ids))
-            .group_by(Call.id)
-        )
-    }
+    # The call's criteria and any criterion with an interpretation, as `versions` counts them.
+    criteria: dict[int, set[int]] = defaultdict(set)
+    for call_id, criterion_id in db.execute(
+        select(Call.id, Criterion.id)
+        .join(Criterion, Criterion.criteria_set_id == Call.criteria_set_id)
+        .where(Call.id.in_(ids))
+    ):
+        criteria[call_id].add(criterion_id)
     latest_published: dict[tuple[int, int], bool] = {}  # (call, criterion), newest version
     ever_published: set[tuple[int, int]] = set()
     for call_id, criterion_id, published_at in db.execute(
@@ -577,6 +576,7 @@ def standings(db: Session, calls: Sequence[Call], viewer: User) -> dict[int, Sta
         .order_by(CriterionInterpretation.version)
     ):
         latest_published[(call_id, criterion_id)] = published_at is not None
+        criteria[call_id].add(criterion_id)
         if published_at is not None:
             ever_published.add((call_id, criterion_id))
     meetings = {
@@ -596,7 +596,7 @@ def standings(db: Session, calls: Sequence[Call], viewer: User) -> dict[int, Sta
         }
     return {
         call.id: Standing(
-            criteria=criteria.get(call.id, 0),
+            criteria=len(criteria[call.id]),
             published=sum(1 for key in ever_published if key[0] == call.id),
             drafts=sum(
                 1

@@ -256,7 +256,8 @@ def _fund(db: Session, user: User) -> list[Task]:
             Task(_("Ingen åbne ansøgningsrunder"), _("Der er ingen åben ansøgningsrunde lige nu."))
         )
     if user.role == Role.DRAFTER:
-        writable = any(applications.is_open_for(db, c, user.organisation_id) for c in open_calls)
+        org = user.organisation_id
+        writable = org is not None and any(applications.is_open_for(db, c, org) for c in open_calls)
         tasks.append(
             Task(
                 _("Din rolle"),
