@@ -154,6 +154,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("proposals.position", "POST"): allow(PARTY, ADMIN, LEAD),
     ("proposals.present", "POST"): allow(ADMIN, LEAD),
     ("proposals.meeting", "GET"): allow(PARTY, ADMIN, LEAD),
+    ("proposals.meeting_state", "GET"): allow(PARTY, ADMIN, LEAD),
     ("proposals.decide", "POST"): allow(ADMIN, LEAD),
     ("proposals.decision_pdf", "GET"): allow(PARTY, ADMIN, LEAD),
     ("proposals.packet_pdf", "GET"): allow(PARTY, ADMIN, LEAD),

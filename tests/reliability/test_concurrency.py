@@ -369,6 +369,9 @@ class Browser:
         except urllib.error.HTTPError as error:
             try:
                 body = error.read()
+            except (OSError, http.client.HTTPException) as cut:
+                # A redirect or refusal whose body a killed server cut off: no whole answer.
+                return Reply(0, None, "", repr(cut).encode(), time.perf_counter() - started)
             finally:
                 error.close()
             return Reply(
