@@ -151,3 +151,30 @@ def test_user_management_pages_pass_axe(live_server, axe_page, db, make_user) ->
     for path in (f"/adgangskode/ny/{link.token}", "/adgangskode/ny/ukendt"):
         axe_page.goto(f"{live_server}{path}")
         assert _violations(axe_page) == [], path
+
+
+def test_selection_pages_pass_axe(app, live_server, axe_page, db) -> None:
+    """Trin 3: the runs, a proposal with its maps and figures, and the meeting view before and
+    after a proposal is swapped in while a party member follows it."""
+    from portal.proposals import services
+    from tests.portal.proposals.arrange import arrange_trin3
+    from tests.portal.proposals.conftest import computed_run
+
+    trin3 = arrange_trin3(app, db)
+    run = computed_run(db, trin3, alternatives=1, explanations=True)
+    meeting = f"/udvaelgelse/runde/{trin3.call.id}/moede"
+    _login(axe_page, live_server, trin3.member_b.email)
+    axe_page.goto(f"{live_server}{meeting}")
+    assert "Intet forslag præsenteres endnu." in axe_page.locator("main").inner_text()
+    assert _violations(axe_page) == [], meeting
+    services.present(db, trin3.lead, run.proposals[1])
+    db.commit()
+    axe_page.get_by_text(f"Alternativ 1 fra beregning {run.id}").wait_for(timeout=15_000)
+    assert _violations(axe_page) == [], f"{meeting} after the swap"
+    for path in (
+        "/udvaelgelse/",
+        f"/udvaelgelse/beregning/{run.id}",
+        f"/udvaelgelse/forslag/{run.proposals[0].id}",
+    ):
+        axe_page.goto(f"{live_server}{path}")
+        assert _violations(axe_page) == [], path
