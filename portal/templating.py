@@ -29,8 +29,6 @@ from markupsafe import Markup
 
 # Jinja's default: how many compiled templates each language keeps.
 TEMPLATE_CACHE_SIZE = 400
-
-
 FILTER = "portal_translation"
 
 

@@ -231,9 +231,9 @@ def _of_version(db: Session, model: type[_PerVersion], version_id: int) -> list[
 
 def assignments(db: Session, version_ids: Iterable[int]) -> dict[int, list[Assignment]]:
     ids = list(version_ids)
-    result: dict[int, list[Assignment]] = {vid: [] for vid in ids}
-    if len(ids) == 1:
+    if len(ids) == 1:  # one version's page: the rows its other questions read too
         return {ids[0]: list(_of_version(db, Assignment, ids[0]))}
+    result: dict[int, list[Assignment]] = {vid: [] for vid in ids}
     if not ids:
         return result
     for row in db.scalars(
@@ -250,9 +250,9 @@ def find_assignment(db: Session, version_id: int, assessor_id: int) -> Assignmen
 
 def declarations(db: Session, version_ids: Iterable[int]) -> dict[int, list[ConflictDeclaration]]:
     ids = list(version_ids)
-    result: dict[int, list[ConflictDeclaration]] = {vid: [] for vid in ids}
-    if len(ids) == 1:
+    if len(ids) == 1:  # one version's page: the rows its other questions read too
         return {ids[0]: list(_of_version(db, ConflictDeclaration, ids[0]))}
+    result: dict[int, list[ConflictDeclaration]] = {vid: [] for vid in ids}
     if not ids:
         return result
     for row in db.scalars(

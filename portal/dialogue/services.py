@@ -546,10 +546,6 @@ class Standing:
     comments: int
 
 
-def standing(db: Session, call: Call, viewer: User) -> Standing:
-    return standings(db, [call], viewer)[call.id]
-
-
 def standings(db: Session, calls: Sequence[Call], viewer: User) -> dict[int, Standing]:
     """Call id -> its standing (as `versions`, `meeting_of` and `comments_for` give it), for
     several calls from four narrow queries that read no texts, whatever the number of calls."""

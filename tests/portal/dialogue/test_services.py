@@ -219,7 +219,7 @@ def test_publish_drafts_publishes_every_draft_once(db: Session, world: World) ->
     assert len(published) == 3
     assert _count(db, CriterionInterpretation, CriterionInterpretation.published_at.is_(None)) == 0
     _refused("nothing_to_publish", services.publish_drafts, db, world.t.lead, world.t.call)
-    standing = services.standing(db, world.t.call, world.t.lead)
+    standing = services.standings(db, [world.t.call], world.t.lead)[world.t.call.id]
     assert (standing.criteria, standing.published, standing.drafts) == (6, 3, 0)
 
 
@@ -305,7 +305,7 @@ def test_a_draft_is_invisible_to_the_parties_and_visible_to_the_agency(
         assert services.visible_interpretation(db, draft.id, agency) is draft
     assert services.visible_versions(db, world.t.call, world.criteria[0], world.fh) == []
     assert services.register(db, world.t.call, world.fh)[0].draft is None
-    assert services.standing(db, world.t.call, world.fh).published == 0
+    assert services.standings(db, [world.t.call], world.fh)[world.t.call.id].published == 0
 
 
 def test_distributions_count_consolidated_scores_and_name_funds_only_when_published(
