@@ -34,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _finish_config(app)
 
-    from portal import db, errors, extensions, queue, web
+    from portal import db, errors, extensions, pagecache, queue, web
     from portal.accounts.views import bp as accounts_bp
     from portal.accounts.views import users_bp
     from portal.applications.views import bp as applications_bp
@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.init_app(app)
     web.init_app(app)
+    pagecache.init_app(app)
     register_cli(app)
     return app
 

@@ -45,6 +45,10 @@ class Defaults:
     # Maps: None = the embedded tile map; or the path of an official municipality boundary file
     # (DAGI's municipalities as GeoJSON, GeoPackage or Shapefile; see portal/maps.py).
     BOUNDARY_FILE: str | None = None
+    # A signed-in page is kept per session this many seconds while the data is unchanged
+    # (portal/pagecache.py); 0 renders every page. Each process keeps at most PAGE_CACHE_BYTES.
+    PAGE_CACHE_SECONDS = 10.0
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     APPLICATION_ATTACHMENTS_MAX_BYTES = 20 * 1024 * 1024

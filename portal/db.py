@@ -8,17 +8,24 @@ never wait for each other; the little they write (a session's last-seen time) go
 `write_session()`. Sessions made outside a request (command line, tests) are deferred unless
 they ask for `write_session()`. PostgreSQL keeps its default; the few places that need more
 there (`audit._lock_chain`, the login throttle) take an advisory lock.
+
+Every transaction that changes what a page can show first adds one to the data generation
+(`_count_write`, on the engine, so it covers the ORM, Core and raw SQL alike, from requests, the
+worker and the command line). It does so before its first write, in the same transaction: the
+new number becomes visible together with the change, and on PostgreSQL the row's lock is taken
+before any other, so writers wait for each other in one order.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event, make_url, select
+from sqlalchemy import Engine, create_engine, event, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -26,6 +33,28 @@ MEMO = "portal_memo"
 T = TypeVar("T")
 M = TypeVar("M")
 BEGIN_MODE = "sqlite_begin"  # execution option: "IMMEDIATE" or "DEFERRED" (the default)
+
+
+# Writes to these tables change nothing a page shows: a session's last-seen time and
+# revocation (checked on every request anyway), login attempts, the counter itself.
+UNCOUNTED_TABLES = frozenset(
+    {"data_generation", "user_sessions", "login_attempts", "alembic_version"}
+)
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+# A statement that takes a lock for a write to come: a locking read, or an advisory lock (the
+# audit chain, the login throttle). The counter is locked first, so every writer takes its locks
+# in the same order.
+_LOCKING = re.compile(
+    r"\s*SELECT\b(?:.*\bFOR\s+UPDATE\b|\s+pg_advisory_xact_lock\b)", re.IGNORECASE | re.DOTALL
+)
+_BUMP = (
+    "INSERT INTO data_generation (id, n) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
+)
+_GENERATION = text("SELECT n FROM data_generation WHERE id = 1")
+COUNTED = "portal_generation_counted"  # connection info: this transaction has added its one
+UNCOUNTED = "portal_uncounted"  # execution option: schema migrations (run with the portal stopped)
+WROTE = "portal_wrote"  # flag on `g`: this request changed what a page can show
 
 
 def make_engine(url: str) -> Engine:
@@ -36,8 +65,52 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _count_write)
+    for name in ("commit", "rollback", "rollback_savepoint"):
+        event.listen(engine, name, _transaction_ended)
+    # The pool ends a transaction without the events above.
+    event.listen(engine, "checkin", _connection_checked_in)
+    event.listen(engine, "reset", _connection_reset)
+    return engine
+
+
+def _count_write(
+    conn: Any, cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Before a transaction's first write to a counted table (or the first lock it takes for
+    a write), add one to the data generation in the same transaction."""
+    if conn.info.get(COUNTED) or conn.get_execution_options().get(UNCOUNTED):
+        return
+    written = _WRITE.match(statement)
+    if written is not None:
+        if written.group(1).lower() in UNCOUNTED_TABLES:
+            return
+    elif _LOCKING.match(statement) is None:
+        return
+    cursor.execute(_BUMP)
+    conn.info[COUNTED] = True
+    if has_request_context():
+        g.setdefault(WROTE, True)
+
+
+def _transaction_ended(conn: Any, *_args: Any) -> None:
+    # A rolled-back savepoint may have held the count: the next write counts again.
+    conn.info.pop(COUNTED, None)
+
+
+def _connection_checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info.pop(COUNTED, None)
+
+
+def _connection_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+    record.info.pop(COUNTED, None)
+
+
+def generation(db_session: Session) -> int:
+    """The data generation as this session sees it now (0 before anything was counted)."""
+    return int(db_session.execute(_GENERATION).scalar() or 0)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

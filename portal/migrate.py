@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from portal.db import UNCOUNTED
+
 
 def migrations_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "migrations"
@@ -25,7 +27,8 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config(engine)
     with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
+        # Nothing to count: the counter may not exist yet, and the portal is stopped meanwhile.
+        cfg.attributes["connection"] = connection.execution_options(**{UNCOUNTED: True})
         command.upgrade(cfg, revision)
 
 

@@ -58,7 +58,7 @@ from portal.models.letters import (
     LetterStatus,
     LetterTemplate,
 )
-from portal.models.ops import AuditEvent, StoredFile
+from portal.models.ops import AuditEvent, DataGeneration, StoredFile
 from portal.models.proposals import (
     MeetingPresentation,
     PartyNote,
@@ -108,6 +108,7 @@ __all__ = [
     "Criterion",
     "CriterionInterpretation",
     "CriterionScore",
+    "DataGeneration",
     "DeadlineExtension",
     "DialogueMeeting",
     "EligibilityDecision",

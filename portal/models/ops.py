@@ -1,4 +1,4 @@
-"""The append-only audit log and stored files (receipts)."""
+"""The append-only audit log, stored files (receipts) and the data generation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -54,3 +55,15 @@ class StoredFile(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataGeneration(Base):
+    """One row whose number grows with every transaction that changes what a page can show
+    (`portal.db` counts them); a page kept for a session is valid while the number is the
+    same (`portal.pagecache`)."""
+
+    __tablename__ = "data_generation"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)

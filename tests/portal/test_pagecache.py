@@ -1,0 +1,300 @@
+"""The data generation (`portal.db`) and the pages kept per session (`portal.pagecache`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login import login_required
+from sqlalchemy import event, false, text, update
+from sqlalchemy.orm import Session
+
+from portal import audit, create_app
+from portal import db as portal_db
+from portal.accounts import services as auth
+from portal.db import UNCOUNTED_TABLES, generation, make_engine
+from portal.models import Base, Call, Role, UserSession
+from portal.pagecache import Kept, PageCache
+from tests.conftest import login
+from tests.portal.helpers import open_call
+from tests.reliability.test_concurrency import login_policy
+
+
+class Statements:
+    """Counts the statements the app's engine runs (a kept page runs two: the session's lookup
+    and the generation)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.n = 0
+        event.listen(app.extensions["db_engine"], "before_cursor_execute", self._count)
+
+    def _count(self, *_args: Any) -> None:
+        self.n += 1
+
+    def during(self, client: FlaskClient, path: str) -> tuple[int, str]:
+        before = self.n
+        page = client.get(path).get_data(as_text=True)
+        return self.n - before, page
+
+
+def _page_cache(app: Flask) -> PageCache:
+    return app.extensions["page_cache"]  # type: ignore[no-any-return]
+
+
+# --- the data generation -----------------------------------------------------------------------
+
+
+def test_a_write_to_any_counted_table_adds_one_per_transaction(db: Session) -> None:
+    start = generation(db)
+    counted = [t for t in Base.metadata.sorted_tables if t.name not in UNCOUNTED_TABLES]
+    assert len(counted) >= 40
+    for table in counted:  # the statements SQLAlchemy writes, each in its own transaction
+        before = generation(db)
+        key = next(iter(table.primary_key.columns))
+        db.execute(update(table).where(false()).values({key: key}))
+        db.commit()
+        assert generation(db) == before + 1, table.name
+    # Several writes in one transaction count once; the ORM, Core and raw SQL alike.
+    call = open_call(db)
+    before = generation(db)
+    call.title = "Ny titel"
+    db.flush()
+    db.execute(update(Call).where(Call.id == call.id).values(page_limit=12))
+    db.execute(text("UPDATE calls SET years = 3"))
+    db.commit()
+    assert generation(db) == before + 1
+    assert generation(db) > start + len(counted)
+
+
+def test_uncounted_tables_and_work_rolled_back_leave_the_generation(
+    db: Session, make_user: Any
+) -> None:
+    auth.open_session(db, make_user(Role.SIGNATORY, "HK"), login_policy())
+    db.commit()
+    before = generation(db)
+    db.execute(update(UserSession).values(last_seen_at=UserSession.last_seen_at))
+    db.commit()
+    assert generation(db) == before
+    db.execute(text("UPDATE calls SET years = 3"))
+    db.rollback()
+    assert generation(db) == before
+
+
+def test_a_connection_back_in_the_pool_or_a_savepoint_rolled_back_counts_again(
+    app: Flask, db: Session
+) -> None:
+    engine = app.extensions["db_engine"]
+    before = generation(db)
+    with engine.connect() as conn:  # closed without a commit: the pool rolls it back
+        conn.execute(text("UPDATE calls SET years = 3"))
+    with engine.connect() as conn:  # most likely the same connection again
+        conn.execute(text("UPDATE calls SET years = 3"))
+        conn.commit()
+    assert generation(db) == before + 1
+    with engine.connect() as conn:
+        outer = conn.begin()
+        savepoint = conn.begin_nested()
+        conn.execute(text("UPDATE calls SET years = 3"))
+        savepoint.rollback()
+        conn.execute(text("UPDATE calls SET years = 2"))
+        outer.commit()
+    assert generation(db) == before + 2
+
+
+def test_another_process_writing_is_seen(app: Flask, db: Session) -> None:
+    other = make_engine(app.config["DATABASE_URL"])  # another process's own engine
+    before = generation(db)
+    with other.begin() as conn:
+        conn.execute(text("UPDATE calls SET years = 3"))
+    other.dispose()
+    assert generation(db) == before + 1
+
+
+# --- pages kept per session --------------------------------------------------------------------
+
+
+@pytest.fixture()
+def call(db: Session) -> Call:
+    return open_call(db)
+
+
+@pytest.fixture()
+def hk(app: Flask, make_user: Any) -> FlaskClient:
+    make_user(Role.SIGNATORY, "HK")
+    client = app.test_client()
+    login(client, "signatory-hk@test.dk")
+    return client
+
+
+def test_a_page_is_kept_for_its_session_until_the_data_changes(
+    app: Flask, db: Session, call: Call, hk: FlaskClient
+) -> None:
+    statements = Statements(app)
+    path = f"/ansoegning/runde/{call.id}"
+    rendered, first = statements.during(hk, path)
+    _, second = statements.during(hk, path)  # the first set the CSRF token: not kept
+    served, third = statements.during(hk, path)
+    assert rendered > 5
+    assert served == 2  # the session's lookup and the generation
+    assert third == second
+    assert "Testrunde" in third
+
+    db.execute(update(Call).where(Call.id == call.id).values(title="Omdøbt runde"))
+    db.commit()
+    read_again, fourth = statements.during(hk, path)
+    assert read_again > 5
+    assert "Omdøbt runde" in fourth and "Testrunde" not in fourth
+
+
+def test_pages_are_kept_per_session(
+    app: Flask, db: Session, call: Call, hk: FlaskClient, make_user: Any
+) -> None:
+    make_user(Role.SIGNATORY, "3F")
+    three_f = app.test_client()
+    login(three_f, "signatory-3f@test.dk")
+    second_hk = app.test_client()
+    login(second_hk, "signatory-hk@test.dk")
+    path = f"/ansoegning/runde/{call.id}"
+    for _ in range(3):
+        hk_page = hk.get(path).get_data(as_text=True)
+        three_f_page = three_f.get(path).get_data(as_text=True)
+        second_page = second_hk.get(path).get_data(as_text=True)
+    assert "Ansøgning fra HK" in hk_page and "Ansøgning fra 3F" in three_f_page
+    assert "3F" not in hk_page.split("<h1>")[1].split("</h1>")[0]
+    # The same person signed in twice: each page carries its own session's CSRF token.
+    assert _csrf(hk_page) != _csrf(second_page)
+    assert len(_page_cache(app)) == 3
+
+
+def _csrf(page: str) -> str:
+    return page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+
+def test_a_pending_message_and_the_language_are_part_of_the_page(
+    app: Flask, call: Call, hk: FlaskClient
+) -> None:
+    path = f"/ansoegning/runde/{call.id}"
+    for _ in range(3):
+        hk.get(path)
+    with hk.session_transaction() as session:
+        session["_flashes"] = [("success", "Besked fra sidste handling")]
+    assert "Besked fra sidste handling" in hk.get(path).get_data(as_text=True)
+    assert "Besked fra sidste handling" not in hk.get(path).get_data(as_text=True)
+    with hk.session_transaction() as session:
+        session["lang"] = "en"
+    english = hk.get(path).get_data(as_text=True)
+    assert 'lang="en"' in english and "Application from HK" in english
+
+
+def test_a_revoked_session_is_not_served_a_kept_page(
+    app: Flask, db: Session, call: Call, hk: FlaskClient
+) -> None:
+    path = f"/ansoegning/runde/{call.id}"
+    for _ in range(3):
+        assert hk.get(path).status_code == 200
+    assert len(_page_cache(app)) == 1
+    with hk.session_transaction() as session:
+        token = session["sid"]
+    before = generation(db)
+    auth.revoke_session(db, token)
+    db.commit()
+    assert generation(db) == before  # sessions are not counted: they are checked every time
+    reply = hk.get(path)
+    assert reply.status_code == 302 and "/login" in reply.headers["Location"]
+
+
+@pytest.fixture()
+def short_lived(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app keeping pages for 0.3 s, with two pages of its own: one that writes on every
+    view and one that answers JSON."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url,
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
+            "PAGE_CACHE_SECONDS": 0.3,
+        }
+    )
+    views = {"writes": 0, "json": 0}
+
+    @app.get("/skriver")
+    @login_required
+    def writes() -> str:
+        views["writes"] += 1
+        audit.record(portal_db.session(), None, "test.viewed", None)
+        portal_db.session().commit()
+        return f"<!doctype html><title>Skriver</title><p>{views['writes']}</p>"
+
+    @app.get("/json")
+    @login_required
+    def answers_json() -> dict[str, int]:
+        views["json"] += 1
+        return {"n": views["json"]}
+
+    app.extensions["test_views"] = views
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+def test_kept_pages_expire_and_only_pure_html_reads_are_kept(
+    short_lived: Flask, make_user: Any, db: Session
+) -> None:
+    call = open_call(db)
+    make_user(Role.SIGNATORY, "HK")
+    client = short_lived.test_client()
+    login(client, "signatory-hk@test.dk")
+    statements = Statements(short_lived)
+    path = f"/ansoegning/runde/{call.id}"
+    client.get(path)
+    client.get(path)
+    assert statements.during(client, path)[0] == 2
+    time.sleep(0.35)
+    assert statements.during(client, path)[0] > 5  # expired: rendered again
+
+    views = short_lived.extensions["test_views"]
+    for _ in range(3):
+        client.get("/skriver")
+        client.get("/json")
+    assert views == {"writes": 3, "json": 3}
+
+
+def test_the_cache_keeps_to_its_byte_budget_least_recently_used_first_out() -> None:
+    cache = PageCache(seconds=60, max_bytes=100)
+
+    def page(generation: int, size: int) -> Kept:
+        return Kept(generation, time.monotonic() + 60, 200, (), b"x" * size)
+
+    cache.put(("a",), page(1, 40))
+    cache.put(("b",), page(1, 40))
+    assert cache.get(("a",), 1) is not None  # a is now the most recently used
+    cache.put(("c",), page(1, 40))
+    assert cache.get(("b",), 1) is None
+    assert cache.get(("a",), 1) is not None and cache.get(("c",), 1) is not None
+    assert cache.size == 80
+    assert cache.get(("a",), 2) is None  # another generation: dropped
+    assert cache.size == 40
+    cache.put(("d",), page(1, 101))  # larger than the whole budget: not kept
+    assert cache.get(("d",), 1) is None and len(cache) == 1
+
+
+def test_no_cache_when_switched_off(database_url: str, tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
+            "PAGE_CACHE_SECONDS": 0,
+        }
+    )
+    assert "page_cache" not in app.extensions
+    app.extensions["db_engine"].dispose()
