@@ -12,10 +12,13 @@ sessions are made for a signatory and a drafter of HK, the lead assessor and an 
 Each server is loaded by --clients threads without think time until --requests requests have
 been answered (or --max-seconds has passed): the portal's pages in turn (start page, application
 form, assessment overview, reading view, each for the roles that see it), the hello app its one
-page. Printed per page: p50 and p95 in milliseconds and p50 as a multiple of the hello page's
-p50, and the CPU time one request of the page costs in-process (Flask's test client,
-`time.process_time`, after a warm-up), the heaviest page marked; then each server's throughput,
-its CPU time per request (its processes' own accounting) and the clients' CPU time.
+page. The portal is loaded twice: as it runs by default, serving a page kept for the session
+while the data is unchanged (`PAGE_CACHE_SECONDS`, portal/pagecache.py), and with that switched
+off, so every request renders its page. Printed for each: per page p50 and p95 in milliseconds
+and p50 and p95 as multiples of the hello page's, and the CPU time one request of the page costs
+in-process (Flask's test client, `time.process_time`, after a warm-up), the heaviest page
+marked; then each server's throughput, its CPU time per request (its processes' own
+accounting) and the clients' CPU time.
 
 Latencies include the wait for a free worker: with 50 clients and 4 sync workers most of a
 request's time is queueing, which is why the ratio to the bare page matters more than the
@@ -182,6 +185,8 @@ def load(server: Any, pages: list[Page], tokens: dict[str, str], args: argparse.
 def in_process_cpu(
     app: Any, pages: list[Page], tokens: dict[str, str], repeat: int, rounds: int
 ) -> dict[Page, tuple[float, float]]:
+    # With pages kept, the first requests of a page render it (and set the CSRF token);
+    # the rounds then measure what a repeated view costs: the kept page.
     """CPU and wall seconds per request of each page through Flask's test client: the pages
     take turns for `rounds` rounds of `repeat` requests, and each page's best round counts
     (as `timeit` does), so a moment of noise on a shared machine does not land on one page."""
@@ -211,24 +216,25 @@ def report(
     hello: Load,
     cpu: dict[Page, tuple[float, float]],
     args: argparse.Namespace,
-    kind: str,
+    title: str,
 ) -> None:
-    bare = percentile(next(iter(hello.seconds.values())), 0.5)
-    print(
-        f"portal speed: {args.clients} clients, no think time, {args.requests} requests per "
-        f"server, gunicorn {args.workers} sync workers, {kind}"
+    """One portal run next to the hello run."""
+    bare50 = percentile(next(iter(hello.seconds.values())), 0.5)
+    bare95 = percentile(next(iter(hello.seconds.values())), 0.95)
+    print(f"== {title}")
+    heads = (
+        f"{'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p50/hello':>10} {'p95/hello':>10} "
+        f"{'in-process CPU ms':>18}"
     )
-    print()
-    heads = f"{'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p50/hello':>10} {'in-process CPU ms':>18}"
     print(f"{'page':<20} {'role':<14} {heads}")
     rows = list(portal.seconds.items()) + list(hello.seconds.items())
     heaviest = max(portal.seconds, key=lambda p: cpu[p][0])
     for page, values in rows:
-        p50 = percentile(values, 0.5)
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
         mark = " (heaviest)" if page == heaviest else ""
         print(
             f"{page.name:<20} {page.role:<14} {len(values):>5} {p50 * 1000:>8.0f} "
-            f"{percentile(values, 0.95) * 1000:>8.0f} {p50 / bare:>10.1f} "
+            f"{p95 * 1000:>8.0f} {p50 / bare50:>10.1f} {p95 / bare95:>10.1f} "
             f"{cpu[page][0] * 1000:>18.1f}{mark}"
         )
     print()
@@ -240,14 +246,16 @@ def report(
             f"{run.requests / run.wall:>7.1f} {run.server_cpu / run.requests * 1000:>18.1f} "
             f"{run.client_cpu:>13.1f}"
         )
-    print()
+    worst95 = max(percentile(v, 0.95) for v in portal.seconds.values())
     print(
         f"heaviest page in-process (best of {args.rounds} rounds of {args.repeat} requests, "
         "Flask test client): "
         f"{heaviest.name} ({heaviest.role}) {cpu[heaviest][0] * 1000:.1f} ms CPU, "
         f"{cpu[heaviest][1] * 1000:.1f} ms wall per request; bare hello "
-        f"{cpu[hello_page()][0] * 1000:.2f} ms CPU"
+        f"{cpu[hello_page()][0] * 1000:.2f} ms CPU; slowest page's p95 / hello's p95: "
+        f"{worst95 / bare95:.1f}"
     )
+    print()
 
 
 def hello_page() -> Page:
@@ -269,6 +277,7 @@ def main() -> None:
         parser.error("--clients must be 1..200 and --requests 1..20000")
 
     from bench.submit_burst import prepare_database
+    from portal import create_app
     from tests.reliability.test_concurrency import LiveServer
 
     with tempfile.TemporaryDirectory(prefix="portal-speed-") as tmp:
@@ -292,23 +301,43 @@ def main() -> None:
         finally:
             hello_server.stop()
 
-        server = LiveServer(url, workdir, workers=args.workers)
-        try:
-            server.start()
-            portal = load(server, pages, tokens, args)
-        finally:
-            server.stop()
-        errors = server.errors_logged() + hello_server.errors_logged()
+        runs = {}
+        errors = hello_server.errors_logged()
+        for kept in (True, False):
+            (workdir / str(kept)).mkdir()
+            server = LiveServer(
+                url,
+                workdir / str(kept),
+                workers=args.workers,
+                extra_env={} if kept else {"FLASK_PAGE_CACHE_SECONDS": "0"},
+            )
+            try:
+                server.start()
+                runs[kept] = load(server, pages, tokens, args)
+            finally:
+                server.stop()
+            errors += server.errors_logged()
 
-        cpu = in_process_cpu(app, pages, tokens, args.repeat, args.rounds)
-        cpu.update(in_process_cpu(hello_app(), [hello_page()], {}, args.repeat, args.rounds))
-        app.extensions["db_engine"].dispose()
+        rendering = create_app({**app.config, "PAGE_CACHE_SECONDS": 0})
+        hello_cpu = in_process_cpu(hello_app(), [hello_page()], {}, args.repeat, args.rounds)
+        cpu = {
+            kept: {**in_process_cpu(a, pages, tokens, args.repeat, args.rounds), **hello_cpu}
+            for kept, a in ((True, app), (False, rendering))
+        }
+        for each in (app, rendering):
+            each.extensions["db_engine"].dispose()
 
-    report(portal, hello, cpu, args, kind)
+    print(
+        f"portal speed: {args.clients} clients, no think time, {args.requests} requests per "
+        f"server, gunicorn {args.workers} sync workers, {kind}"
+    )
+    print()
+    report(runs[True], hello, cpu[True], args, "pages kept per session (the default)")
+    report(runs[False], hello, cpu[False], args, "every page rendered (PAGE_CACHE_SECONDS=0)")
     print(f"errors in the servers' logs: {len(errors)}")
     for line in errors[:5]:
         print("  " + line)
-    if portal.failures or hello.failures or errors:
+    if any(run.failures for run in runs.values()) or hello.failures or errors:
         sys.exit(1)
 
 

@@ -210,7 +210,7 @@ def test_a_revoked_session_is_not_served_a_kept_page(
 
 @pytest.fixture()
 def short_lived(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """An app keeping pages for 0.3 s, with two pages of its own: one that writes on every
+    """An app keeping pages for 1 s, with two pages of its own: one that writes on every
     view and one that answers JSON."""
     app = create_app(
         {
@@ -220,7 +220,7 @@ def short_lived(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "OUTBOX_DIR": str(tmp_path / "outbox"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
-            "PAGE_CACHE_SECONDS": 0.3,
+            "PAGE_CACHE_SECONDS": 1.0,
         }
     )
     views = {"writes": 0, "json": 0}
@@ -256,7 +256,7 @@ def test_kept_pages_expire_and_only_pure_html_reads_are_kept(
     client.get(path)
     client.get(path)
     assert statements.during(client, path)[0] == 2
-    time.sleep(0.35)
+    time.sleep(1.05)
     assert statements.during(client, path)[0] > 5  # expired: rendered again
 
     views = short_lived.extensions["test_views"]
