@@ -35,10 +35,14 @@ M = TypeVar("M")
 BEGIN_MODE = "sqlite_begin"  # execution option: "IMMEDIATE" or "DEFERRED" (the default)
 
 
-# Writes to these tables change nothing a page shows: a session's last-seen time and
-# revocation (checked on every request anyway), login attempts, the counter itself.
-UNCOUNTED_TABLES = frozenset(
-    {"data_generation", "user_sessions", "login_attempts", "alembic_version"}
+# Writes to these tables change nothing a page shows: login attempts, the counter itself.
+UNCOUNTED_TABLES = frozenset({"data_generation", "login_attempts", "alembic_version"})
+# Nor does a session's last-seen time, written at most once a minute on its own (every other
+# write to a session, such as a login or a revocation, counts).
+_SESSION_TOUCH = re.compile(
+    r'\s*UPDATE\s+"?user_sessions"?\s+SET\s+"?last_seen_at"?\s*=\s*(?:\?|%\(\w+\)s|:\w+)'
+    r"(?:\s+WHERE\b[^,]*)?\s*$",
+    re.IGNORECASE,
 )
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 # A statement that takes a lock for a write to come: a locking read, or an advisory lock (the
@@ -85,7 +89,7 @@ def _count_write(
         return
     written = _WRITE.match(statement)
     if written is not None:
-        if written.group(1).lower() in UNCOUNTED_TABLES:
+        if written.group(1).lower() in UNCOUNTED_TABLES or _SESSION_TOUCH.match(statement):
             return
     elif _LOCKING.match(statement) is None:
         return

@@ -11,14 +11,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import login_required
-from sqlalchemy import event, false, text, update
+from sqlalchemy import event, false, select, text, update
 from sqlalchemy.orm import Session
 
 from portal import audit, create_app
 from portal import db as portal_db
 from portal.accounts import services as auth
 from portal.db import UNCOUNTED_TABLES, generation, make_engine
-from portal.models import Base, Call, Role, UserSession
+from portal.models import Base, Call, LoginAttempt, Role, UserSession
 from portal.pagecache import Kept, PageCache
 from tests.conftest import login
 from tests.portal.helpers import open_call
@@ -71,18 +71,25 @@ def test_a_write_to_any_counted_table_adds_one_per_transaction(db: Session) -> N
     assert generation(db) > start + len(counted)
 
 
-def test_uncounted_tables_and_work_rolled_back_leave_the_generation(
+def test_a_session_touch_login_attempts_and_work_rolled_back_leave_the_generation(
     db: Session, make_user: Any
 ) -> None:
-    auth.open_session(db, make_user(Role.SIGNATORY, "HK"), login_policy())
+    token = auth.open_session(db, make_user(Role.SIGNATORY, "HK"), login_policy())
     db.commit()
+    session_id = db.scalar(
+        select(UserSession.id).where(UserSession.token_hash == auth.token_hash(token))
+    )
     before = generation(db)
-    db.execute(update(UserSession).values(last_seen_at=UserSession.last_seen_at))
+    auth.touch_session(db, session_id)
+    db.add(LoginAttempt(email="a@b.dk", success=False))
     db.commit()
     assert generation(db) == before
     db.execute(text("UPDATE calls SET years = 3"))
     db.rollback()
     assert generation(db) == before
+    auth.revoke_session(db, token)  # any other write to a session counts
+    db.commit()
+    assert generation(db) == before + 1
 
 
 def test_a_connection_back_in_the_pool_or_a_savepoint_rolled_back_counts_again(
@@ -191,21 +198,35 @@ def test_a_pending_message_and_the_language_are_part_of_the_page(
     assert 'lang="en"' in english and "Application from HK" in english
 
 
-def test_a_revoked_session_is_not_served_a_kept_page(
-    app: Flask, db: Session, call: Call, hk: FlaskClient
+def test_a_session_gone_idle_is_not_served_a_kept_page(
+    database_url: str, tmp_path: Path, db: Session, make_user: Any
 ) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url,
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
+            "SESSION_IDLE_SECONDS": 1,
+            "PAGE_CACHE_SECONDS": 60,
+        }
+    )
+    call = open_call(db)
+    make_user(Role.SIGNATORY, "HK")
+    client = app.test_client()
+    login(client, "signatory-hk@test.dk")
     path = f"/ansoegning/runde/{call.id}"
     for _ in range(3):
-        assert hk.get(path).status_code == 200
+        assert client.get(path).status_code == 200
     assert len(_page_cache(app)) == 1
-    with hk.session_transaction() as session:
-        token = session["sid"]
     before = generation(db)
-    auth.revoke_session(db, token)
-    db.commit()
-    assert generation(db) == before  # sessions are not counted: they are checked every time
-    reply = hk.get(path)
+    time.sleep(1.1)  # idle: nothing is written, the session is refused when it is read
+    reply = client.get(path)
     assert reply.status_code == 302 and "/login" in reply.headers["Location"]
+    assert generation(db) == before
+    app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture()
