@@ -95,18 +95,22 @@ def database_url(database_template: str, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
+def app_config(database_url: str, tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    """The test app's configuration: its database, and folders and queue of its own."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
+        **extra,
+    }
+
+
 @pytest.fixture()
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url,
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
-        }
-    )
+    app = create_app(app_config(database_url, tmp_path))
     yield app
     app.extensions["db_engine"].dispose()
 

@@ -20,7 +20,7 @@ from portal.applications import services as applications
 from portal.applications import uploads
 from portal.db import make_engine, write_engine
 from portal.models import Answer, Application, Attachment, AuditEvent, Role, StoredFile
-from tests.conftest import PG_URL, TEST_PASSWORD, csrf_token, login, run_queued_tasks
+from tests.conftest import PG_URL, TEST_PASSWORD, app_config, csrf_token, login, run_queued_tasks
 from tests.portal.helpers import complete_application, draft_form, open_call, pdf_bytes
 
 # --- SQLite: a writing transaction holds the write lock from its first statement ------------
@@ -155,17 +155,7 @@ def test_a_secure_session_cookie_carries_the_host_prefix(
     database_url: str, tmp_path: Path, make_user
 ) -> None:
     user = make_user(Role.ADMIN, "STAR")
-    secure = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url,
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
-            "SESSION_COOKIE_SECURE": True,
-        }
-    )
+    secure = create_app(app_config(database_url, tmp_path, SESSION_COOKIE_SECURE=True))
     try:
         client = secure.test_client()
         page = client.get("/login").get_data(as_text=True)

@@ -20,7 +20,7 @@ from portal.accounts import services as auth
 from portal.db import UNCOUNTED_TABLES, generation, make_engine
 from portal.models import Base, Call, LoginAttempt, Role, UserSession
 from portal.pagecache import Kept, PageCache
-from tests.conftest import login
+from tests.conftest import app_config, login
 from tests.portal.helpers import open_call
 from tests.reliability.test_concurrency import login_policy
 
@@ -202,16 +202,7 @@ def test_a_session_gone_idle_is_not_served_a_kept_page(
     database_url: str, tmp_path: Path, db: Session, make_user: Any
 ) -> None:
     app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url,
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
-            "SESSION_IDLE_SECONDS": 1,
-            "PAGE_CACHE_SECONDS": 60,
-        }
+        app_config(database_url, tmp_path, SESSION_IDLE_SECONDS=1, PAGE_CACHE_SECONDS=60)
     )
     call = open_call(db)
     make_user(Role.SIGNATORY, "HK")
@@ -233,17 +224,7 @@ def test_a_session_gone_idle_is_not_served_a_kept_page(
 def short_lived(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """An app keeping pages for 1 s, with two pages of its own: one that writes on every
     view and one that answers JSON."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url,
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
-            "PAGE_CACHE_SECONDS": 1.0,
-        }
-    )
+    app = create_app(app_config(database_url, tmp_path, PAGE_CACHE_SECONDS=1.0))
     views = {"writes": 0, "json": 0}
 
     @app.get("/skriver")
@@ -307,15 +288,6 @@ def test_the_cache_keeps_to_its_byte_budget_least_recently_used_first_out() -> N
 
 
 def test_no_cache_when_switched_off(database_url: str, tmp_path: Path) -> None:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}",
-            "PAGE_CACHE_SECONDS": 0,
-        }
-    )
+    app = create_app(app_config(database_url, tmp_path, PAGE_CACHE_SECONDS=0))
     assert "page_cache" not in app.extensions
     app.extensions["db_engine"].dispose()
