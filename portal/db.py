@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event, make_url, select, text
+from sqlalchemy import Engine, create_engine, event, literal_column, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import Label
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MEMO = "portal_memo"
@@ -56,6 +57,11 @@ _BUMP = (
     "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
 )
 _GENERATION = text("SELECT n FROM data_generation WHERE id = 1")
+# The same as a column of another statement (the session's lookup reads it with the session).
+GENERATION_NOW: Label[Any] = literal_column("(SELECT n FROM data_generation WHERE id = 1)").label(
+    "generation"
+)
+GENERATION_SEEN = "portal_generation_seen"  # on `g`: the generation read with the session
 COUNTED = "portal_generation_counted"  # connection info: this transaction has added its one
 UNCOUNTED = "portal_uncounted"  # execution option: schema migrations (run with the portal stopped)
 WROTE = "portal_wrote"  # flag on `g`: this request changed what a page can show
@@ -115,6 +121,14 @@ def _connection_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) ->
 def generation(db_session: Session) -> int:
     """The data generation as this session sees it now (0 before anything was counted)."""
     return int(db_session.execute(_GENERATION).scalar() or 0)
+
+
+def request_generation() -> int:
+    """The data generation as the request first saw it: read with the session's lookup when
+    there was one (an older number is safe: what the request reads later is at least as new),
+    else now."""
+    seen = g.get(GENERATION_SEEN)
+    return int(seen) if seen is not None else generation(session())
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

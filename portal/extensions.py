@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
@@ -42,17 +43,22 @@ class Anonymous(AnonymousUserMixin):
 
 
 class CurrentUser:
-    """What `current_user` is: the ORM user plus Flask-Login's expected attributes."""
+    """What `current_user` is: the ORM user (loaded from the request's session when first
+    asked for) plus Flask-Login's expected attributes."""
 
-    def __init__(self, user: User, session_id: int) -> None:
-        self.user = user
+    def __init__(self, user_id: int, session_id: int) -> None:
+        self.user_id = user_id
         self.session_id = session_id
         self.is_authenticated = True
-        self.is_active = user.is_active
+        self.is_active = True  # a deactivated user's session is not live
         self.is_anonymous = False
 
+    @cached_property
+    def user(self) -> User:
+        return auth.session_user(db.session(), self.user_id)
+
     def get_id(self) -> str:
-        return str(self.user.id)
+        return str(self.user_id)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.user, name)
@@ -76,16 +82,17 @@ def _load_user_from_session(_request: object) -> CurrentUser | None:
     if not token:
         return None
     idle = timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"])
-    row = auth.load_session(db.session(), token, idle)
-    if row is None:
+    live = auth.load_session(db.session(), token, idle)
+    if live is None:
         session.clear()
         return None
-    if auth.touch_due(row):
+    g.setdefault(db.GENERATION_SEEN, live.generation)
+    if auth.touch_due(live):
         # Its own short writing transaction, so a page view stays a pure read.
         db.session().commit()
         with db.write_session() as writer:
-            auth.touch_session(writer, row.id)
-    return CurrentUser(row.user, row.id)
+            auth.touch_session(writer, live.id)
+    return CurrentUser(live.user_id, live.id)
 
 
 def select_locale() -> str:

@@ -97,7 +97,7 @@ def _serve_kept() -> Response | None:
         return None
     state = hashlib.sha256(repr(sorted(session.items())).encode()).digest()
     key = (state, str(get_locale()), request.full_path, request.headers.get("Accept", ""))
-    generation = db.generation(db.session())
+    generation = db.request_generation()
     kept = current_app.extensions[EXTENSION].get(key, generation)
     if kept is not None:
         return Response(kept.body, kept.status, list(kept.headers))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal import audit
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
+from portal.db import GENERATION_NOW
 from portal.errors import AccountError
 from portal.models import LoginAttempt, User, UserSession, utcnow
 
@@ -148,30 +149,56 @@ def open_session(db: Session, user: User, policy: LoginPolicy) -> str:
 
 
 # Built once: every signed-in request runs it, and building the statement and its cache key
-# costs about as much as running it. The user and their organisation are needed by nearly every
-# page, so they come in the same query.
+# costs about as much as running it. Plain columns: what decides whether the session is live,
+# and the data generation (a kept page needs nothing more). The user, with their organisation,
+# is loaded when a page first needs them (`session_user`).
 _SESSION_BY_TOKEN = (
-    select(UserSession)
+    select(
+        UserSession.id,
+        UserSession.user_id,
+        UserSession.revoked_at,
+        UserSession.expires_at,
+        UserSession.last_seen_at,
+        User.is_active,
+        GENERATION_NOW,
+    )
+    .join(User, User.id == UserSession.user_id)
     .where(UserSession.token_hash == bindparam("token_hash"))
-    .options(joinedload(UserSession.user).joinedload(User.organisation))
+)
+_USER_WITH_ORGANISATION = (
+    select(User).where(User.id == bindparam("user_id")).options(joinedload(User.organisation))
 )
 
 
-def load_session(db: Session, token: str, idle: timedelta) -> UserSession | None:
-    """The live session for a cookie token, or None if unknown, revoked, expired or idle."""
-    row = db.scalar(_SESSION_BY_TOKEN, {"token_hash": token_hash(token)})
+@dataclass(frozen=True)
+class LiveSession:
+    id: int
+    user_id: int
+    last_seen_at: datetime
+    generation: int  # the data generation, read in the same statement
+
+
+def load_session(db: Session, token: str, idle: timedelta) -> LiveSession | None:
+    """The live session for a cookie token, or None if unknown, revoked, expired, idle or of a
+    deactivated user."""
+    found = db.execute(_SESSION_BY_TOKEN, {"token_hash": token_hash(token)}).first()
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if found is None or found.revoked_at is not None or found.expires_at <= now:
         return None
-    if row.last_seen_at + idle <= now or not row.user.is_active:
+    if found.last_seen_at + idle <= now or not found.is_active:
         return None
-    return row
+    return LiveSession(found.id, found.user_id, found.last_seen_at, int(found.generation or 0))
+
+
+def session_user(db: Session, user_id: int) -> User:
+    """A live session's user, with their organisation."""
+    return db.scalars(_USER_WITH_ORGANISATION, {"user_id": user_id}).one()
 
 
 TOUCH_AFTER = timedelta(seconds=60)
 
 
-def touch_due(row: UserSession, now: datetime | None = None) -> bool:
+def touch_due(row: LiveSession, now: datetime | None = None) -> bool:
     """Is the stored last-seen time old enough to be worth a write?"""
     return (now or utcnow()) - row.last_seen_at > TOUCH_AFTER
 
