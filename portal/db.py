@@ -42,7 +42,7 @@ UNCOUNTED_TABLES = frozenset({"data_generation", "login_attempts", "alembic_vers
 # write to a session, such as a login or a revocation, counts).
 _SESSION_TOUCH = re.compile(
     r'\s*UPDATE\s+"?user_sessions"?\s+SET\s+"?last_seen_at"?\s*=\s*(?:\?|%\(\w+\)s|:\w+)'
-    r"(?:\s+WHERE\b[^,]*)?\s*$",
+    r"(?:::[A-Z][A-Z ]*?)?(?:\s+WHERE\b[^,]*)?\s*$",  # PostgreSQL's driver adds a type cast
     re.IGNORECASE,
 )
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
