@@ -45,12 +45,24 @@ _SESSION_TOUCH = re.compile(
     r"(?:::[A-Z][A-Z ]*?)?(?:\s+WHERE\b[^,]*)?\s*$",  # PostgreSQL's driver adds a type cast
     re.IGNORECASE,
 )
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+# Statements that change no data: reads, transaction control, session settings and schema
+# changes (which need a restart anyway). Every other statement counts, so a kind of write this
+# list does not know is counted rather than missed.
+_NOT_A_WRITE = re.compile(
+    r"\s*(?:SELECT|PRAGMA|SHOW|EXPLAIN|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET|CREATE|ALTER"
+    r"|DROP|ANALYZE|VACUUM)\b",
+    re.IGNORECASE,
+)
 # A statement that takes a lock for a write to come: a locking read, or an advisory lock (the
 # audit chain, the login throttle). The counter is locked first, so every writer takes its locks
 # in the same order.
 _LOCKING = re.compile(
     r"\s*SELECT\b(?:.*\bFOR\s+UPDATE\b|\s+pg_advisory_xact_lock\b)", re.IGNORECASE | re.DOTALL
+)
+_WITH_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+_TARGET = re.compile(
+    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)',
+    re.IGNORECASE,
 )
 _BUMP = (
     "INSERT INTO data_generation (id, n) VALUES (1, 1) "
@@ -93,16 +105,24 @@ def _count_write(
     a write), add one to the data generation in the same transaction."""
     if conn.info.get(COUNTED) or conn.get_execution_options().get(UNCOUNTED):
         return
-    written = _WRITE.match(statement)
-    if written is not None:
-        if written.group(1).lower() in UNCOUNTED_TABLES or _SESSION_TOUCH.match(statement):
-            return
-    elif _LOCKING.match(statement) is None:
+    if not counts(statement):
         return
     cursor.execute(_BUMP)
     conn.info[COUNTED] = True
     if has_request_context():
         g.setdefault(WROTE, True)
+
+
+def counts(statement: str) -> bool:
+    """Does this statement change (or lock for changing) what a page can show?"""
+    if _NOT_A_WRITE.match(statement):
+        return _LOCKING.match(statement) is not None
+    if statement.lstrip()[:4].upper() == "WITH":
+        return _WITH_WRITE.match(statement) is not None
+    target = _TARGET.match(statement)
+    if target is not None and target.group(1).lower() in UNCOUNTED_TABLES:
+        return False
+    return _SESSION_TOUCH.match(statement) is None
 
 
 def _transaction_ended(conn: Any, *_args: Any) -> None:

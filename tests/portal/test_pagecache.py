@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from portal import audit, create_app
 from portal import db as portal_db
 from portal.accounts import services as auth
-from portal.db import UNCOUNTED_TABLES, generation, make_engine
+from portal.db import UNCOUNTED_TABLES, counts, generation, make_engine
 from portal.models import Base, Call, LoginAttempt, Role, UserSession
 from portal.pagecache import Kept, PageCache
 from tests.conftest import app_config, login
@@ -69,6 +69,38 @@ def test_a_write_to_any_counted_table_adds_one_per_transaction(db: Session) -> N
     db.commit()
     assert generation(db) == before + 1
     assert generation(db) > start + len(counted)
+
+
+@pytest.mark.parametrize(
+    ("statement", "counted"),
+    [
+        ("SELECT calls.id FROM calls WHERE calls.id = ?", False),
+        ("SELECT users.id FROM users WHERE users.id = %(id)s FOR UPDATE", True),
+        ("SELECT pg_advisory_xact_lock(727001)", True),
+        ("BEGIN IMMEDIATE", False),
+        ("SAVEPOINT sa_savepoint_1", False),
+        ("PRAGMA foreign_keys=ON", False),
+        ("CREATE INDEX ix_x ON calls (title)", False),
+        ('INSERT INTO "calls" (title) VALUES (?)', True),
+        ("INSERT OR IGNORE INTO answers (text) VALUES (?)", True),
+        ("REPLACE INTO answers (text) VALUES (?)", True),
+        ("DELETE FROM answers WHERE answers.id = ?", True),
+        ("WITH gone AS (DELETE FROM answers RETURNING id) SELECT count(*) FROM gone", True),
+        ("WITH recent AS (SELECT id FROM calls) SELECT * FROM recent", False),
+        ("MERGE INTO answers USING x ON true WHEN MATCHED THEN DELETE", True),  # unknown: counts
+        ("INSERT INTO login_attempts (email, success) VALUES (?, ?)", False),
+        ("UPDATE user_sessions SET last_seen_at=? WHERE user_sessions.id = ?", False),
+        (
+            "UPDATE user_sessions SET last_seen_at=%(last_seen_at)s::TIMESTAMP WITH TIME ZONE "
+            "WHERE user_sessions.id = %(id_1)s::INTEGER",
+            False,
+        ),
+        ("UPDATE user_sessions SET revoked_at=? WHERE user_sessions.token_hash = ?", True),
+        ("UPDATE user_sessions SET last_seen_at=?, revoked_at=? WHERE user_sessions.id = ?", True),
+    ],
+)
+def test_which_statements_count(statement: str, counted: bool) -> None:
+    assert counts(statement) is counted
 
 
 def test_a_session_touch_login_attempts_and_work_rolled_back_leave_the_generation(
