@@ -9,11 +9,11 @@ never wait for each other; the little they write (a session's last-seen time) go
 they ask for `write_session()`. PostgreSQL keeps its default; the few places that need more
 there (`audit._lock_chain`, the login throttle) take an advisory lock.
 
-Every transaction that changes what a page can show first adds one to the data generation
-(`_count_write`, on the engine, so it covers the ORM, Core and raw SQL alike, from requests, the
-worker and the command line). It does so before its first write, in the same transaction: the
-new number becomes visible together with the change, and on PostgreSQL the row's lock is taken
-before any other, so writers wait for each other in one order.
+Every transaction that changes what a page can show adds one to the data generation as it
+commits, in that same transaction, so the new number becomes visible together with the change.
+Engine events do it (`_note_write`, `_count_at_commit`), so the ORM, Core and raw SQL are
+covered alike, from requests, the worker and the command line. The counter's row is locked
+only for the commit: no other lock is taken after it, so it adds no lock-order deadlock.
 """
 
 from __future__ import annotations
@@ -53,12 +53,6 @@ _NOT_A_WRITE = re.compile(
     r"|DROP|ANALYZE|VACUUM)\b",
     re.IGNORECASE,
 )
-# A statement that takes a lock for a write to come: a locking read, or an advisory lock (the
-# audit chain, the login throttle). The counter is locked first, so every writer takes its locks
-# in the same order.
-_LOCKING = re.compile(
-    r"\s*SELECT\b(?:.*\bFOR\s+UPDATE\b|\s+pg_advisory_xact_lock\b)", re.IGNORECASE | re.DOTALL
-)
 _WITH_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
 _TARGET = re.compile(
     r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)',
@@ -74,8 +68,10 @@ GENERATION_NOW: Label[Any] = literal_column("(SELECT n FROM data_generation WHER
     "generation"
 )
 GENERATION_SEEN = "portal_generation_seen"  # on `g`: the generation read with the session
-COUNTED = "portal_generation_counted"  # connection info: this transaction has added its one
-UNCOUNTED = "portal_uncounted"  # execution option: schema migrations (run with the portal stopped)
+PENDING = "portal_generation_pending"  # connection info: this transaction wrote, not counted yet
+# Execution option for writes no page has to show at once: schema migrations (run with the
+# portal stopped) and a running optimizer's heartbeat and progress (its own page is never kept).
+UNCOUNTED = "portal_uncounted"
 WROTE = "portal_wrote"  # flag on `g`: this request changed what a page can show
 
 
@@ -89,34 +85,45 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    event.listen(engine, "before_cursor_execute", _count_write)
-    for name in ("commit", "rollback", "rollback_savepoint"):
-        event.listen(engine, name, _transaction_ended)
+    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "commit", _count_at_commit)
+    # A savepoint released outside a transaction (SQLite's driver opens one for it) commits.
+    event.listen(engine, "release_savepoint", _count_at_commit)
+    event.listen(engine, "rollback", _transaction_ended)
     # The pool ends a transaction without the events above.
     event.listen(engine, "checkin", _connection_checked_in)
     event.listen(engine, "reset", _connection_reset)
     return engine
 
 
-def _count_write(
-    conn: Any, cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+def _note_write(
+    conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
 ) -> None:
-    """Before a transaction's first write to a counted table (or the first lock it takes for
-    a write), add one to the data generation in the same transaction."""
-    if conn.info.get(COUNTED) or conn.get_execution_options().get(UNCOUNTED):
+    """Remember that this transaction changed what a page can show."""
+    if conn.info.get(PENDING) or not counts(statement):
         return
-    if not counts(statement):
+    if conn.get_execution_options().get(UNCOUNTED):
         return
-    cursor.execute(_BUMP)
-    conn.info[COUNTED] = True
+    conn.info[PENDING] = True
     if has_request_context():
         g.setdefault(WROTE, True)
 
 
+def uncounted(db_session: Session) -> None:
+    """The session's transaction (about to begin) writes nothing a page has to show at once."""
+    db_session.connection().execution_options(**{UNCOUNTED: True})
+
+
+def _count_at_commit(conn: Any, *_args: Any) -> None:
+    """Add one to the data generation in the transaction about to commit, if it wrote."""
+    if conn.info.pop(PENDING, False):
+        conn.exec_driver_sql(_BUMP)
+
+
 def counts(statement: str) -> bool:
-    """Does this statement change (or lock for changing) what a page can show?"""
+    """Does this statement change what a page can show?"""
     if _NOT_A_WRITE.match(statement):
-        return _LOCKING.match(statement) is not None
+        return False
     if statement.lstrip()[:4].upper() == "WITH":
         return _WITH_WRITE.match(statement) is not None
     target = _TARGET.match(statement)
@@ -126,16 +133,15 @@ def counts(statement: str) -> bool:
 
 
 def _transaction_ended(conn: Any, *_args: Any) -> None:
-    # A rolled-back savepoint may have held the count: the next write counts again.
-    conn.info.pop(COUNTED, None)
+    conn.info.pop(PENDING, None)
 
 
 def _connection_checked_in(_dbapi_connection: Any, record: Any) -> None:
-    record.info.pop(COUNTED, None)
+    record.info.pop(PENDING, None)
 
 
 def _connection_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
-    record.info.pop(COUNTED, None)
+    record.info.pop(PENDING, None)
 
 
 def generation(db_session: Session) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cached_property
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
@@ -52,15 +51,20 @@ class CurrentUser:
         self.is_authenticated = True
         self.is_active = True  # a deactivated user's session is not live
         self.is_anonymous = False
+        self._user: User | None = None
 
-    @cached_property
+    @property
     def user(self) -> User:
-        return auth.session_user(db.session(), self.user_id)
+        if self._user is None:
+            self._user = auth.session_user(db.session(), self.user_id)
+        return self._user
 
     def get_id(self) -> str:
         return str(self.user_id)
 
     def __getattr__(self, name: str) -> object:
+        if name.startswith("_") or name in ("user", "user_id", "session_id"):
+            raise AttributeError(name)  # never recurse into loading the user
         return getattr(self.user, name)
 
 

@@ -9,10 +9,11 @@ page lives only `PAGE_CACHE_SECONDS` (a deadline passing shows at most that late
 allows is decided again when the form is sent).
 
 Kept: a GET answered 200 with HTML, to a signed-in session without pending messages, by a
-request that wrote nothing and set no cookie. The key is the session's whole content, the
-language, the address with its query and the Accept header; the session is checked (expired,
-revoked, idle, deactivated user) before a kept page is looked up. Each process keeps its own
-pages, least recently used first out, within `PAGE_CACHE_BYTES`.
+request that wrote nothing and set no cookie, unless the view said `not_kept()`. The key is the
+session's whole content, the language, the address with its query and whether HTML or JSON is
+preferred; the session is checked (expired, revoked, idle, deactivated user) before a kept page
+is looked up. Each process keeps its own pages, least recently used first out, within
+`PAGE_CACHE_BYTES`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from portal import db
 
 EXTENSION = "page_cache"
 PENDING = "page_cache_pending"  # on `g`: (key, generation) of a page that may be kept
+NEVER = "page_cache_never"  # on `g`: this page shows more than the database (see `not_kept`)
 NOT_KEPT_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
@@ -66,13 +68,13 @@ class PageCache:
             return kept
 
     def put(self, key: tuple[Any, ...], kept: Kept) -> None:
-        if len(kept.body) > self.max_bytes:
+        if _size(key, kept) > self.max_bytes:
             return
         with self._lock:
             if key in self._pages:
                 self._drop(key)
             self._pages[key] = kept
-            self.size += len(kept.body)
+            self.size += _size(key, kept)
             while self.size > self.max_bytes:
                 self._drop(next(iter(self._pages)))
 
@@ -80,7 +82,19 @@ class PageCache:
         return len(self._pages)
 
     def _drop(self, key: tuple[Any, ...]) -> None:
-        self.size -= len(self._pages.pop(key).body)
+        self.size -= _size(key, self._pages.pop(key))
+
+
+def _size(key: tuple[Any, ...], kept: Kept) -> int:
+    """What a kept page takes, roughly: its body, headers and the key's text."""
+    text = sum(len(part) for part in key if isinstance(part, str | bytes))
+    return len(kept.body) + sum(len(k) + len(v) for k, v in kept.headers) + text
+
+
+def not_kept() -> None:
+    """For a view whose page shows more than the database holds (files in the outbox, a running
+    optimizer's progress): render it every time."""
+    g.setdefault(NEVER, True)
 
 
 def init_app(app: Flask) -> None:
@@ -93,10 +107,17 @@ def init_app(app: Flask) -> None:
 
 
 def _serve_kept() -> Response | None:
-    if request.method != "GET" or "_flashes" in session or not current_user.is_authenticated:
+    if (
+        request.method != "GET"
+        or request.endpoint in (None, "static")
+        or "sid" not in session
+        or "_flashes" in session
+        or not current_user.is_authenticated  # checks the session: live, user active
+    ):
         return None
     state = hashlib.sha256(repr(sorted(session.items())).encode()).digest()
-    key = (state, str(get_locale()), request.full_path, request.headers.get("Accept", ""))
+    wants = request.accept_mimetypes.best_match(("text/html", "application/json"), "")
+    key = (state, str(get_locale()), request.full_path, wants)
     generation = db.request_generation()
     kept = current_app.extensions[EXTENSION].get(key, generation)
     if kept is not None:
@@ -113,6 +134,7 @@ def _keep(response: Response) -> Response:
         or response.mimetype != "text/html"
         or response.direct_passthrough
         or response.is_streamed
+        or g.get(NEVER)
         or g.get(db.WROTE)
         or session.modified
         or "_flashes" in session

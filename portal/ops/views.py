@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import audit, db, mail
+from portal import audit, db, mail, pagecache
 from portal.access import Permission, requires
 from portal.accounts.forms import organisation_choices
 from portal.forms import options
@@ -20,6 +20,7 @@ bp = Blueprint("ops", __name__, url_prefix="/admin")
 @bp.route("/udbakke")
 @requires(Permission.READ_OUTBOX)
 def outbox() -> str:
+    pagecache.not_kept()  # files, written after the change that sent them
     items = mail.list_outbox(current_app.config["OUTBOX_DIR"])
     return render_template(
         "ops/outbox.html", items=items, smtp=bool(current_app.config.get("MAIL_SERVER"))

@@ -153,6 +153,9 @@ def _beat(run_id: int, progress: dict[str, float] | None) -> bool:
     if progress is not None:
         values["progress"] = progress
     with db.write_session() as session:
+        # Not counted: once a second, it would clear every kept page; the run's page is
+        # rendered each time, and its start and end count.
+        db.uncounted(session)
         session.execute(update(SelectionRun).where(SelectionRun.id == run_id).values(**values))
         cancelled = session.scalar(
             select(SelectionRun.cancel_requested).where(SelectionRun.id == run_id)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from geo.maps import render_map
 from geo.reference import regions as reference_regions
-from portal import db
+from portal import db, pagecache
 from portal.access import Permission, current_user_model, requires
 from portal.assessment import charts
 from portal.errors import redirect_on_error
@@ -157,6 +157,7 @@ def _form_errors(form: Any) -> str:
 @bp.route("/beregning/<int:run_id>")
 @requires(Permission.REVIEW_SELECTION)
 def run(run_id: int) -> ResponseReturnValue:
+    pagecache.not_kept()  # the optimizer's progress is written uncounted
     _reap()
     found = _run_or_404(run_id)
     db.session().refresh(found)

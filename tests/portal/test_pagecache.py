@@ -14,7 +14,7 @@ from flask_login import login_required
 from sqlalchemy import event, false, select, text, update
 from sqlalchemy.orm import Session
 
-from portal import audit, create_app
+from portal import audit, create_app, pagecache
 from portal import db as portal_db
 from portal.accounts import services as auth
 from portal.db import UNCOUNTED_TABLES, counts, generation, make_engine
@@ -75,8 +75,8 @@ def test_a_write_to_any_counted_table_adds_one_per_transaction(db: Session) -> N
     ("statement", "counted"),
     [
         ("SELECT calls.id FROM calls WHERE calls.id = ?", False),
-        ("SELECT users.id FROM users WHERE users.id = %(id)s FOR UPDATE", True),
-        ("SELECT pg_advisory_xact_lock(727001)", True),
+        ("SELECT users.id FROM users WHERE users.id = %(id)s FOR UPDATE", False),
+        ("SELECT pg_advisory_xact_lock(727001)", False),
         ("BEGIN IMMEDIATE", False),
         ("SAVEPOINT sa_savepoint_1", False),
         ("PRAGMA foreign_keys=ON", False),
@@ -143,6 +143,33 @@ def test_a_connection_back_in_the_pool_or_a_savepoint_rolled_back_counts_again(
         conn.execute(text("UPDATE calls SET years = 2"))
         outer.commit()
     assert generation(db) == before + 2
+
+
+def test_whenever_a_change_is_visible_its_count_is_too(app: Flask, db: Session, call: Call) -> None:
+    """A savepoint released on a connection whose driver opened no transaction (SQLite's) commits
+    what it holds: the count goes with it."""
+    engine = app.extensions["db_engine"]
+    before = generation(db)
+    with engine.connect() as conn:
+        nested = conn.begin_nested()
+        conn.execute(update(Call).where(Call.id == call.id).values(title="Sparet"))
+        nested.commit()
+        db.rollback()
+        title = db.scalar(select(Call.title).where(Call.id == call.id))
+        assert (title == "Sparet") <= (generation(db) > before)
+        conn.commit()
+    db.rollback()
+    assert db.scalar(select(Call.title).where(Call.id == call.id)) == "Sparet"
+    assert generation(db) > before
+
+
+def test_an_uncounted_transaction_leaves_the_generation(app: Flask, db: Session) -> None:
+    """What a running optimizer writes every second (`proposals.jobs._beat`)."""
+    before = generation(db)
+    with app.app_context(), portal_db.write_session() as session:
+        portal_db.uncounted(session)
+        session.execute(text("UPDATE calls SET years = 3"))
+    assert generation(db) == before
 
 
 def test_another_process_writing_is_seen(app: Flask, db: Session) -> None:
@@ -257,7 +284,7 @@ def short_lived(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """An app keeping pages for 1 s, with two pages of its own: one that writes on every
     view and one that answers JSON."""
     app = create_app(app_config(database_url, tmp_path, PAGE_CACHE_SECONDS=1.0))
-    views = {"writes": 0, "json": 0}
+    views = {"writes": 0, "json": 0, "files": 0}
 
     @app.get("/skriver")
     @login_required
@@ -272,6 +299,13 @@ def short_lived(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     def answers_json() -> dict[str, int]:
         views["json"] += 1
         return {"n": views["json"]}
+
+    @app.get("/filer")
+    @login_required
+    def shows_files() -> str:
+        pagecache.not_kept()
+        views["files"] += 1
+        return f"<!doctype html><title>Filer</title><p>{views['files']}</p>"
 
     app.extensions["test_views"] = views
     yield app
@@ -297,7 +331,10 @@ def test_kept_pages_expire_and_only_pure_html_reads_are_kept(
     for _ in range(3):
         client.get("/skriver")
         client.get("/json")
-    assert views == {"writes": 3, "json": 3}
+        client.get("/filer")
+    assert views == {"writes": 3, "json": 3, "files": 3}
+    # A static file is neither kept nor a reason to read the session.
+    assert statements.during(client, "/static/application.js")[0] == 0
 
 
 def test_the_cache_keeps_to_its_byte_budget_least_recently_used_first_out() -> None:
@@ -312,9 +349,9 @@ def test_the_cache_keeps_to_its_byte_budget_least_recently_used_first_out() -> N
     cache.put(("c",), page(1, 40))
     assert cache.get(("b",), 1) is None
     assert cache.get(("a",), 1) is not None and cache.get(("c",), 1) is not None
-    assert cache.size == 80
+    assert cache.size == 82  # each: 40 bytes of body and a key of one character
     assert cache.get(("a",), 2) is None  # another generation: dropped
-    assert cache.size == 40
+    assert cache.size == 41
     cache.put(("d",), page(1, 101))  # larger than the whole budget: not kept
     assert cache.get(("d",), 1) is None and len(cache) == 1
 
