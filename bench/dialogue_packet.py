@@ -33,17 +33,9 @@ TARGET_SECONDS = 3.0
 
 def _app(database_url: str, folder: Path) -> Any:
     from portal import create_app
+    from tests.conftest import app_config
 
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench",
-            "DATABASE_URL": database_url,
-            "OUTBOX_DIR": str(folder / "outbox"),
-            "UPLOAD_DIR": str(folder / "uploads"),
-            "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite'}",
-        }
-    )
+    return create_app(app_config(database_url, folder, SECRET_KEY="bench"))
 
 
 def _build_demo(app: Any) -> None:

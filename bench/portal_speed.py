@@ -89,19 +89,12 @@ def arrange(url: str, workdir: Path) -> tuple[Any, list[Page], dict[str, str]]:
     from bench.submit_burst import one_hash_per_password, user
     from portal import create_app
     from portal.models import Role
+    from tests.conftest import app_config
     from tests.portal.assessment.conftest import close_deadline, submit_for
     from tests.portal.helpers import complete_application, open_call
     from tests.reliability.test_concurrency import fund_short_ids, session_token
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench-arrange",
-            "DATABASE_URL": url,
-            "OUTBOX_DIR": str(workdir / "outbox"),
-            "UPLOAD_DIR": str(workdir / "uploads"),
-        }
-    )
+    app = create_app(app_config(url, workdir, SECRET_KEY="bench-arrange"))
     one_hash_per_password()
     db = app.extensions["db_sessionmaker"]()
     with app.app_context():

@@ -108,19 +108,11 @@ def arrange(url: str, funds: int, workdir: Path) -> tuple[Any, list[tuple[int, s
     app (for reading afterwards) and (application id, session token) per a-kasse."""
     from portal import create_app
     from portal.models import Role
+    from tests.conftest import app_config
     from tests.portal.helpers import complete_application, open_call
     from tests.reliability.test_concurrency import add_funds, fund_short_ids, session_token
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench-arrange",
-            "DATABASE_URL": url,
-            "OUTBOX_DIR": str(workdir / "outbox"),
-            "UPLOAD_DIR": str(workdir / "uploads"),
-            "QUEUE_URL": f"sqlite:///{workdir / 'queue.sqlite'}",
-        }
-    )
+    app = create_app(app_config(url, workdir, SECRET_KEY="bench-arrange"))
     one_hash_per_password()
     db = app.extensions["db_sessionmaker"]()
     with app.app_context():

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event, literal_column, make_url, select, text
+from sqlalchemy import Engine, create_engine, event, literal_column, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import Label
 
@@ -62,8 +62,7 @@ _BUMP = (
     "INSERT INTO data_generation (id, n) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET n = data_generation.n + 1"
 )
-_GENERATION = text("SELECT n FROM data_generation WHERE id = 1")
-# The same as a column of another statement (the session's lookup reads it with the session).
+# A column of its own statement, or of another (the session's lookup reads it with the session).
 GENERATION_NOW: Label[Any] = literal_column("(SELECT n FROM data_generation WHERE id = 1)").label(
     "generation"
 )
@@ -90,9 +89,8 @@ def make_engine(url: str) -> Engine:
     # A savepoint released outside a transaction (SQLite's driver opens one for it) commits.
     event.listen(engine, "release_savepoint", _count_at_commit)
     event.listen(engine, "rollback", _transaction_ended)
-    # The pool ends a transaction without the events above.
+    # A connection dropped without being closed goes back to the pool without the events above.
     event.listen(engine, "checkin", _connection_checked_in)
-    event.listen(engine, "reset", _connection_reset)
     return engine
 
 
@@ -140,13 +138,9 @@ def _connection_checked_in(_dbapi_connection: Any, record: Any) -> None:
     record.info.pop(PENDING, None)
 
 
-def _connection_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
-    record.info.pop(PENDING, None)
-
-
 def generation(db_session: Session) -> int:
     """The data generation as this session sees it now (0 before anything was counted)."""
-    return int(db_session.execute(_GENERATION).scalar() or 0)
+    return int(db_session.execute(select(GENERATION_NOW)).scalar() or 0)
 
 
 def request_generation() -> int:

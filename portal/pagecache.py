@@ -2,8 +2,8 @@
 
 A page is a function of what the database holds, the session (who is signed in, language,
 CSRF token), the address and the clock. The database part is the data generation
-(`portal.db.generation`): every transaction that changes what a page can show adds one to it
-before its first write, whichever process writes. So a page rendered at generation n is still
+(`portal.db.generation`): every transaction that changes what a page can show adds one to it as
+it commits, whichever process writes. So a page rendered at generation n is still
 right for the same session and address while the generation is n; the clock part is why a kept
 page lives only `PAGE_CACHE_SECONDS` (a deadline passing shows at most that late; what a deadline
 allows is decided again when the form is sent).
