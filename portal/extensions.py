@@ -86,14 +86,17 @@ def _load_user_from_session(_request: object) -> CurrentUser | None:
     if not token:
         return None
     idle = timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"])
-    live = auth.load_session(db.session(), token, idle)
+    # Outside the request's transaction: a kept page (portal/pagecache.py) needs nothing else
+    # from the database. The generation read here is safe to key a page on, as what the request
+    # reads later is at least as new.
+    with db.read_alone() as conn:
+        live = auth.load_session(conn, token, idle)
     if live is None:
         session.clear()
         return None
     g.setdefault(db.GENERATION_SEEN, live.generation)
     if auth.touch_due(live):
         # Its own short writing transaction, so a page view stays a pure read.
-        db.session().commit()
         with db.write_session() as writer:
             auth.touch_session(writer, live.id)
     return CurrentUser(live.user_id, live.id)

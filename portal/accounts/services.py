@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal import audit
@@ -178,7 +178,7 @@ class LiveSession:
     generation: int  # the data generation, read in the same statement
 
 
-def load_session(db: Session, token: str, idle: timedelta) -> LiveSession | None:
+def load_session(db: Session | Connection, token: str, idle: timedelta) -> LiveSession | None:
     """The live session for a cookie token, or None if unknown, revoked, expired, idle or of a
     deactivated user."""
     found = db.execute(_SESSION_BY_TOKEN, {"token_hash": token_hash(token)}).first()

@@ -140,6 +140,9 @@ class LiveServer:
             # The app is imported once, before the workers fork (it opens no database
             # connection at import); each worker then boots in milliseconds.
             "--preload",
+            # The portal's own settings (portal/gunicorn_config.py), as production runs it.
+            "--config",
+            "python:portal.gunicorn_config",
             "--timeout",
             "120",
             "--graceful-timeout",

@@ -1,0 +1,43 @@
+"""gunicorn settings for the portal:
+
+    gunicorn -c python:portal.gunicorn_config --workers 4 'portal:create_app()'
+
+The settings here concern Python's cyclic garbage collector. A worker holds some 260,000
+objects that live as long as it does (the modules, the app, SQLAlchemy's mappers, the
+templates, the reference data). A full collection walks all of them and holds the request in
+hand for 120-300 ms; it happens by itself now and then, and under load every request queued
+behind that worker waits for it. `gc.freeze()` moves the objects alive at that moment out of
+the collector's reach, so later full collections walk only what is newer (the same advice as
+the `gc` module's documentation gives for processes that fork).
+
+Objects are frozen three times: in the master before it forks (with `--preload` that is the
+whole app, and the workers then share those memory pages instead of copying them as a
+collection touches each object), in the worker once it has loaded the app, and once more after
+the worker's first `SETTLED_AFTER_REQUESTS` requests, by when the caches that fill on first use
+(compiled SQL and templates, translations) are full. Frozen objects are never freed, so the
+late freeze collects first: only what is alive is frozen.
+
+Everything else (workers, bind address, timeouts) is given on the command line as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+SETTLED_AFTER_REQUESTS = 200
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    gc.freeze()
+
+
+def post_worker_init(worker: Any) -> None:
+    gc.freeze()
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    # `nr` counts the worker's requests; this one is already counted.
+    if worker.nr == SETTLED_AFTER_REQUESTS:
+        gc.collect()
+        gc.freeze()
