@@ -1,5 +1,5 @@
 """How fast the portal's pages are under gunicorn, next to a bare Flask "hello" app served by the
-same gunicorn settings in the same run.
+same gunicorn settings (the portal's own, portal/gunicorn_config.py) in the same run.
 
     .venv/bin/python bench/portal_speed.py [--clients 50] [--requests 2000] [--workers 4]
     .venv/bin/python bench/portal_speed.py --database-url postgresql+psycopg://u:p@host/db --wipe
