@@ -14,8 +14,11 @@ Objects are frozen three times: in the master before it forks (with `--preload` 
 whole app, and the workers then share those memory pages instead of copying them as a
 collection touches each object), in the worker once it has loaded the app, and once more after
 the worker's first `SETTLED_AFTER_REQUESTS` requests, by when the caches that fill on first use
-(compiled SQL and templates, translations) are full. Frozen objects are never freed, so the
-late freeze collects first: only what is alive is frozen.
+(compiled SQL and templates, translations) are full. Frozen objects are never freed by the
+collector, so the late freeze first collects the young generations (0.1 ms): the garbage then
+frozen with the rest is what had reached the oldest generation, measured at 30-480 objects once
+per worker, where a full collection would stall the worker for 5-7 ms of CPU (up to 40 ms under
+load).
 
 Everything else (workers, bind address, timeouts) is given on the command line as usual.
 """
@@ -39,5 +42,5 @@ def post_worker_init(worker: Any) -> None:
 def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
     # `nr` counts the worker's requests; this one is already counted.
     if worker.nr == SETTLED_AFTER_REQUESTS:
-        gc.collect()
+        gc.collect(1)
         gc.freeze()
