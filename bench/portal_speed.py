@@ -9,17 +9,18 @@ must be empty or is emptied with --wipe), with the reference data, an open call 
 complete draft, and a call past its deadline with one submitted application per a-kasse. Signed-in
 sessions are made for a signatory and a drafter of HK, the lead assessor and an assessor.
 
-Each server is loaded by --clients threads without think time until --requests requests have
-been answered (or --max-seconds has passed), after --warmup requests under the same load that
-are not counted (each worker's first view of a page compiles its templates and SQL; that cold
-start is not what the ratio is about): the portal's pages in turn (start page, application
-form, assessment overview, reading view, each for the roles that see it), the hello app its one
-page. The portal is loaded twice: as it runs by default, serving a page kept for the session
-while the data is unchanged (`PAGE_CACHE_SECONDS`, portal/pagecache.py), and with that switched
-off, so every request renders its page. Printed for each: per page p50 and p95 in milliseconds
-and p50 and p95 as multiples of the hello page's, and the CPU time one request of the page costs
-in-process (Flask's test client, `time.process_time`, after a warm-up), the heaviest page
-marked; then each server's throughput, its CPU time per request (its processes' own
+Each server is loaded by --clients threads without think time until --requests requests have been
+answered (or --max-seconds has passed), after --warmup requests under the same load that are not
+counted (each worker's first view of a page compiles its templates and SQL; that cold start is not
+what the ratio is about): the portal's pages in turn (start page, application form, assessment
+overview, reading view, each for the roles that see it), the hello app its one page. The portal is
+loaded twice: as it runs by default, serving a page kept for the session while the data is
+unchanged (`PAGE_CACHE_SECONDS`, portal/pagecache.py), and with that switched off, so every request
+renders its page. With --writes-per-second, a draft is changed that often during both portal runs,
+as a-kasser do while they write, so kept pages go stale. Printed for each: per page p50 and p95 in
+milliseconds and p50 and p95 as multiples of the hello page's, and the CPU time one request of the
+page costs in-process (Flask's test client, `time.process_time`, after a warm-up), the heaviest
+page marked; then each server's throughput, its CPU time per request (its processes' own
 accounting) and the clients' CPU time.
 
 Latencies include the wait for a free worker: with 50 clients and 4 sync workers most of a
@@ -36,6 +37,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,7 @@ class Load:
     wall: float
     server_cpu: float
     client_cpu: float
+    writes: int = 0
 
     @property
     def requests(self) -> int:
@@ -128,8 +131,15 @@ def arrange(url: str, workdir: Path) -> tuple[Any, list[Page], dict[str, str]]:
     return app, pages, tokens
 
 
-def load(server: Any, pages: list[Page], tokens: dict[str, str], args: argparse.Namespace) -> Load:
-    """--clients threads, each with its own browser per role, request the pages in turn."""
+def load(
+    server: Any,
+    pages: list[Page],
+    tokens: dict[str, str],
+    args: argparse.Namespace,
+    write: Callable[[], None] | None = None,
+) -> Load:
+    """--clients threads, each with its own browser per role, request the pages in turn; with
+    `write`, a thread of its own calls it --writes-per-second times a second meanwhile."""
     signed_in = {
         role: server.signed_in(token) if token else server.browser()
         for role, token in tokens.items()
@@ -141,18 +151,57 @@ def load(server: Any, pages: list[Page], tokens: dict[str, str], args: argparse.
     # Warm-up under the same load, not counted: each worker's first view of a page compiles its
     # templates and SQL (45-150 ms of CPU), and which worker takes a connection is the kernel's
     # choice, so only a load spread over all workers reaches every worker with every page.
-    clients(pages, signed_in, args, args.warmup)
+    _, failed = clients(pages, signed_in, args, args.warmup)
+    if failed:
+        sys.exit(f"{failed} of {args.warmup} warm-up requests failed")
+    done = threading.Event()
+    writes = [0]
+
+    def writer() -> None:
+        assert write is not None
+        while not done.wait(1 / args.writes_per_second):
+            write()
+            writes[0] += 1
+
+    writing = threading.Thread(target=writer)
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
+    if write is not None and args.writes_per_second > 0:
+        writing.start()
     seconds, failures = clients(pages, signed_in, args, args.requests)
     wall = time.perf_counter() - started
+    done.set()
+    if writing.is_alive():
+        writing.join()
     return Load(
         seconds,
         failures,
         wall,
         server.cpu_seconds() - cpu_before,
         time.process_time() - client_before,
+        writes[0],
     )
+
+
+def draft_writer(app: Any) -> Callable[[], None]:
+    """A change of the kind a-kasser make all day: HK's draft gets a new contact phone number,
+    through the portal's engine (so it is counted like any change), one transaction each."""
+    from sqlalchemy import update
+
+    from portal.models import Application, ApplicationStatus
+
+    maker = app.extensions["db_sessionmaker"]
+    numbers = itertools.count(10_000_000)
+
+    def write() -> None:
+        with maker() as db, db.begin():
+            db.execute(
+                update(Application)
+                .where(Application.status == ApplicationStatus.DRAFT)
+                .values(contact_phone=str(next(numbers)))
+            )
+
+    return write
 
 
 def clients(
@@ -253,6 +302,11 @@ def report(
             f"{run.requests / run.wall:>7.1f} {run.server_cpu / run.requests * 1000:>18.1f} "
             f"{run.client_cpu:>13.1f}"
         )
+    if portal.writes:
+        print(
+            f"meanwhile {portal.writes} changes to a draft "
+            f"({portal.writes / portal.wall:.1f} a second), each making every kept page stale"
+        )
     worst95 = max(percentile(v, 0.95) for v in portal.seconds.values())
     print(
         f"heaviest page in-process (best of {args.rounds} rounds of {args.repeat} requests, "
@@ -275,7 +329,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="per server (max 20000)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument(
-        "--warmup", type=int, default=500, help="requests per server under load, not counted"
+        "--warmup", type=int, default=1000, help="requests per server under load, not counted"
+    )
+    parser.add_argument(
+        "--writes-per-second",
+        type=float,
+        default=0,
+        help="while the portal is loaded, change a draft this often (every page kept is stale)",
     )
     parser.add_argument("--max-seconds", type=float, default=300, help="per server")
     parser.add_argument("--repeat", type=int, default=20, help="in-process requests per round")
@@ -287,6 +347,8 @@ def main() -> None:
         parser.error("--clients must be 1..200 and --requests 1..20000")
     if not 0 <= args.warmup <= 20000:
         parser.error("--warmup must be 0..20000")
+    if not 0 <= args.writes_per_second <= 100:
+        parser.error("--writes-per-second must be 0..100")
 
     from bench.submit_burst import prepare_database
     from portal import create_app
@@ -325,7 +387,7 @@ def main() -> None:
             )
             try:
                 server.start()
-                runs[kept] = load(server, pages, tokens, args)
+                runs[kept] = load(server, pages, tokens, args, draft_writer(app))
             finally:
                 server.stop()
             errors += server.errors_logged()

@@ -157,9 +157,19 @@ def read_alone() -> Connection:
     rather than three (`BEGIN`, the read, `ROLLBACK`). SQLite's driver reads outside a
     transaction anyway. Use it with `with`, so the connection goes back to the pool at once."""
     conn = engine().connect()
-    if conn.dialect.name != "sqlite":
-        conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        if conn.dialect.name != "sqlite":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def request_in_transaction() -> bool:
+    """Has the request's (or command's) session begun a transaction?"""
+    db_session = g.get("db_session")
+    return db_session is not None and db_session.in_transaction()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

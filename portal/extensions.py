@@ -88,15 +88,18 @@ def _load_user_from_session(_request: object) -> CurrentUser | None:
     idle = timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"])
     # Outside the request's transaction: a kept page (portal/pagecache.py) needs nothing else
     # from the database. The generation read here is safe to key a page on, as what the request
-    # reads later is at least as new.
+    # reads later is at least as new (as a rule this runs before the request reads anything).
     with db.read_alone() as conn:
         live = auth.load_session(conn, token, idle)
     if live is None:
         session.clear()
         return None
     g.setdefault(db.GENERATION_SEEN, live.generation)
-    if auth.touch_due(live):
-        # Its own short writing transaction, so a page view stays a pure read.
+    if auth.touch_due(live) and not db.request_in_transaction():
+        # Its own short writing transaction, so a page view stays a pure read. Not while the
+        # request holds a transaction (a public page that read first and is rendered
+        # afterwards): on SQLite a writing request's transaction holds the write lock, which
+        # the touch would wait for. The next request touches instead.
         with db.write_session() as writer:
             auth.touch_session(writer, live.id)
     return CurrentUser(live.user_id, live.id)

@@ -27,7 +27,9 @@ def seen_by_collector(obj: object) -> bool:
 
 
 @pytest.fixture
-def unfrozen() -> Iterator[None]:
+def unfrozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Nothing frozen, and a worker that has not settled yet."""
+    monkeypatch.setattr(gunicorn_config, "_settled", False)
     gc.unfreeze()
     yield
     gc.unfreeze()
@@ -47,7 +49,8 @@ def test_booting_freezes_what_is_alive(unfrozen: None, hook: str) -> None:
     assert seen_by_collector(later)
 
 
-def test_a_settled_worker_frees_its_garbage_and_freezes_the_rest(unfrozen: None) -> None:
+@pytest.mark.parametrize("step", [1, 2], ids=["counted one by one", "a count skipped"])
+def test_a_settled_worker_frees_its_garbage_and_freezes_the_rest(unfrozen: None, step: int) -> None:
     worker = SimpleNamespace(nr=gunicorn_config.SETTLED_AFTER_REQUESTS - 1)
     kept = Node()
     garbage = Node()
@@ -59,7 +62,7 @@ def test_a_settled_worker_frees_its_garbage_and_freezes_the_rest(unfrozen: None)
         assert seen_by_collector(kept), "frozen before the worker settled"
         assert gone() is not None
 
-        worker.nr += 1
+        worker.nr += step  # with threads, another request may be counted in between
         gunicorn_config.post_request(worker, None, {}, None)
         assert gone() is None, "the cycle was frozen instead of freed"
         assert not seen_by_collector(kept)

@@ -137,10 +137,8 @@ class LiveServer:
             "sync",
             "--bind",
             "127.0.0.1:0",
-            # The app is imported once, before the workers fork (it opens no database
-            # connection at import); each worker then boots in milliseconds.
-            "--preload",
-            # The portal's own settings (portal/gunicorn_config.py), as production runs it.
+            # The portal's own settings (portal/gunicorn_config.py), as production runs it: the
+            # app is imported once, before the workers fork, so each boots in milliseconds.
             "--config",
             "python:portal.gunicorn_config",
             "--timeout",

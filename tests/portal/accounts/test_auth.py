@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from typing import Any
+
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEvent, LoginAttempt, Role, User, UserSession
+from portal.models import AuditEvent, LoginAttempt, Role, User, UserSession, utcnow
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 
 
@@ -205,3 +209,34 @@ def test_next_with_backslash_is_refused(client: FlaskClient, make_user) -> None:
         data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page)},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_a_page_rendered_inside_a_writing_transaction_does_not_wait_for_itself(
+    client: FlaskClient, db: Session, make_user: Any
+) -> None:
+    """A public page that reads first (a password link) and shows the signed-in user's menu
+    afterwards: the session's last-seen time is due, but touching it would wait on the write
+    lock the request itself holds on SQLite (30 s, then an error). It is touched on the next
+    request instead."""
+    user = make_user(Role.SIGNATORY, "HK")
+    login(client, user.email)
+    token = csrf_token(client.get("/adgangskode").get_data(as_text=True))
+    long_ago = utcnow() - timedelta(minutes=5)
+    db.execute(
+        update(UserSession).where(UserSession.user_id == user.id).values(last_seen_at=long_ago)
+    )
+    db.commit()
+
+    started = time.monotonic()
+    reply = client.post("/adgangskode/ny/ukendt-link", data={"csrf_token": token})
+    assert reply.status_code == 404
+    assert user.name in reply.get_data(as_text=True)  # the menu shows who is signed in
+    assert time.monotonic() - started < 5
+    db.expire_all()
+    seen = db.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == user.id))
+    assert seen == long_ago
+
+    assert client.get("/").status_code == 200
+    db.expire_all()
+    seen = db.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == user.id))
+    assert seen > long_ago
