@@ -156,23 +156,32 @@ def load(
         sys.exit(f"{failed} of {args.warmup} warm-up requests failed")
     done = threading.Event()
     writes = [0]
+    failed: list[BaseException] = []
 
     def writer() -> None:
         assert write is not None
         while not done.wait(1 / args.writes_per_second):
-            write()
+            try:
+                write()
+            except Exception as error:  # reported once the load has ended
+                failed.append(error)
+                return
             writes[0] += 1
 
-    writing = threading.Thread(target=writer)
+    writing = threading.Thread(target=writer, daemon=True)
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
     if write is not None and args.writes_per_second > 0:
         writing.start()
-    seconds, failures = clients(pages, signed_in, args, args.requests)
+    try:
+        seconds, failures = clients(pages, signed_in, args, args.requests)
+    finally:
+        done.set()
     wall = time.perf_counter() - started
-    done.set()
     if writing.is_alive():
         writing.join()
+    if failed:
+        sys.exit(f"a change to the draft failed: {failed[0]!r}")
     return Load(
         seconds,
         failures,

@@ -29,8 +29,8 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-# The app is imported once in the master, before the workers fork (it opens no database
-# connection at import), so the freeze before forking covers it and the workers share its
+# The app is imported once in the master, before the workers fork (it keeps no database
+# connection open), so the freeze before forking covers it and the workers share its
 # memory. A code change then needs a restart rather than `kill -HUP`.
 preload_app = True
 

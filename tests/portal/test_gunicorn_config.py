@@ -52,12 +52,13 @@ def test_booting_freezes_what_is_alive(unfrozen: None, hook: str) -> None:
 @pytest.mark.parametrize("step", [1, 2], ids=["counted one by one", "a count skipped"])
 def test_a_settled_worker_frees_its_garbage_and_freezes_the_rest(unfrozen: None, step: int) -> None:
     worker = SimpleNamespace(nr=gunicorn_config.SETTLED_AFTER_REQUESTS - 1)
-    kept = Node()
-    garbage = Node()
-    gone = weakref.ref(garbage)
-    del garbage
     gc.disable()  # no collection of its own between the steps below
     try:
+        kept = Node()
+        garbage = Node()
+        gone = weakref.ref(garbage)
+        del garbage
+
         gunicorn_config.post_request(worker, None, {}, None)
         assert seen_by_collector(kept), "frozen before the worker settled"
         assert gone() is not None
