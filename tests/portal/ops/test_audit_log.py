@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.errors import MESSAGES
+from portal.forms import COPENHAGEN
 from portal.models import Role, User
 from portal.ops.pages import ACTION_LABELS
 from tests.conftest import login
@@ -132,7 +133,7 @@ def test_log_filters_by_organisation_user_and_dates(
     assert "Ansøgning trukket tilbage" in by_user and "Ansøgning oprettet" not in by_user
     about_hk = events(user=str(hk.id))
     assert "Bruger spærret" in about_hk  # done by the administrator, about HK's account
-    today = date.today()
+    today = datetime.now(COPENHAGEN).date()  # the filter's dates are Danish days
     assert "Ansøgning oprettet" in events(since=str(today - timedelta(days=1)), until=str(today))
     later = events(since=str(today + timedelta(days=2)))
     assert "Ingen hændelser passer til filtret." in later
