@@ -151,45 +151,56 @@ def load(
     # Warm-up under the same load, not counted: each worker's first view of a page compiles its
     # templates and SQL (45-150 ms of CPU), and which worker takes a connection is the kernel's
     # choice, so only a load spread over all workers reaches every worker with every page.
-    _, failed = clients(pages, signed_in, args, args.warmup)
-    if failed:
-        sys.exit(f"{failed} of {args.warmup} warm-up requests failed")
-    done = threading.Event()
-    writes = [0]
-    failed: list[BaseException] = []
-
-    def writer() -> None:
-        assert write is not None
-        while not done.wait(1 / args.writes_per_second):
-            try:
-                write()
-            except Exception as error:  # reported once the load has ended
-                failed.append(error)
-                return
-            writes[0] += 1
-
-    writing = threading.Thread(target=writer, daemon=True)
+    _, warm_failures = clients(pages, signed_in, args, args.warmup)
+    if warm_failures:
+        sys.exit(f"{warm_failures} of {args.warmup} warm-up requests failed")
+    changes = Changes(write, args.writes_per_second) if write and args.writes_per_second else None
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
-    if write is not None and args.writes_per_second > 0:
-        writing.start()
+    if changes is not None:
+        changes.start()
     try:
         seconds, failures = clients(pages, signed_in, args, args.requests)
+        wall = time.perf_counter() - started
     finally:
-        done.set()
-    wall = time.perf_counter() - started
-    if writing.is_alive():
-        writing.join()
-    if failed:
-        sys.exit(f"a change to the draft failed: {failed[0]!r}")
+        writes = changes.stop() if changes is not None else 0
     return Load(
         seconds,
         failures,
         wall,
         server.cpu_seconds() - cpu_before,
         time.process_time() - client_before,
-        writes[0],
+        writes,
     )
+
+
+class Changes(threading.Thread):
+    """Calls `write` `per_second` times a second until stopped."""
+
+    def __init__(self, write: Callable[[], None], per_second: float) -> None:
+        super().__init__(daemon=True)
+        self.write = write
+        self.interval = 1 / per_second
+        self.done = threading.Event()
+        self.count = 0
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            try:
+                self.write()
+            except Exception as error:  # reported when stopped
+                self.error = error
+                return
+            self.count += 1
+
+    def stop(self) -> int:
+        """How many changes were made; a failed change ends the run."""
+        self.done.set()
+        self.join()
+        if self.error is not None:
+            sys.exit(f"a change to the draft failed: {self.error!r}")
+        return self.count
 
 
 def draft_writer(app: Any) -> Callable[[], None]:

@@ -68,13 +68,14 @@ class PageCache:
             return kept
 
     def put(self, key: tuple[Any, ...], kept: Kept) -> None:
-        if _size(key, kept) > self.max_bytes:
+        size = _size(key, kept)
+        if size > self.max_bytes:
             return
         with self._lock:
             if key in self._pages:
                 self._drop(key)
             self._pages[key] = kept
-            self.size += _size(key, kept)
+            self.size += size
             while self.size > self.max_bytes:
                 self._drop(next(iter(self._pages)))
 
